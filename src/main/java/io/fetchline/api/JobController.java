@@ -1,0 +1,212 @@
+package io.fetchline.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.fetchline.config.FetchlineProperties;
+import io.fetchline.job.ItemState;
+import io.fetchline.job.Job;
+import io.fetchline.job.JobService;
+import io.fetchline.job.JobState;
+import jakarta.servlet.http.HttpServletRequest;
+import tools.jackson.databind.json.JsonMapper;
+
+@RestController
+@RequestMapping("/api/v1/jobs")
+public class JobController {
+
+    private static final Pattern UUID_TEXT = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
+
+    private final JobService jobs;
+    private final SubmissionParser parser;
+    private final long maxRequestSize;
+
+    public JobController(JobService jobs, JsonMapper json, FetchlineProperties properties) {
+        this.jobs = jobs;
+        this.parser = new SubmissionParser(json, properties.jobs().maxItems());
+        this.maxRequestSize = properties.jobs().maxRequestSize().toBytes();
+    }
+
+    @PostMapping
+    ResponseEntity<Views.JobView> submit(HttpServletRequest request,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
+        String type = mediaType(request.getContentType());
+        if (!type.equals("text/uri-list") && !type.equals("text/plain") && !type.equals("application/json")) {
+            throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type",
+                    "send text/uri-list, text/plain or application/json, not " + (type.isEmpty() ? "no type" : type));
+        }
+        if (idempotencyKey != null && !IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+            throw SubmissionParser.malformed("Idempotency-Key must be 1 to 255 visible ASCII characters");
+        }
+        byte[] body = readBody(request);
+        SubmissionParser.Parsed parsed = type.equals("application/json") ? parser.json(body) : parser.text(body);
+        // The key binds the exact request: same type and bytes.
+        String fingerprint = SubmissionParser.sha256(concat(type, body));
+        JobService.Submitted submitted = jobs.submit(
+                new JobService.Submission(parsed.label(), parsed.items(), idempotencyKey, fingerprint));
+        Job job = submitted.job();
+        URI location = URI.create("/api/v1/jobs/" + job.id());
+        return switch (submitted) {
+            case JobService.Created created -> ResponseEntity.accepted().location(location).body(Views.of(job));
+            case JobService.Repeated repeated -> ResponseEntity.ok().location(location).body(Views.of(job));
+            case JobService.KeyConflict conflict -> throw new ApiException(HttpStatus.UNPROCESSABLE_CONTENT,
+                    "Idempotency Key Reused", "Idempotency-Key was used before with a different body");
+        };
+    }
+
+    @GetMapping
+    Views.JobPage list(@RequestParam(required = false) String state,
+            @RequestParam(defaultValue = "0") String offset, @RequestParam(defaultValue = "50") String limit) {
+        JobState filter = parseState(JobState.class, state);
+        int from = parseInt("offset", offset, 0, Integer.MAX_VALUE);
+        int count = parseInt("limit", limit, 1, 1000);
+        return new Views.JobPage(jobs.countJobs(filter), from, count,
+                jobs.jobs(filter, from, count).stream().map(Views::of).toList());
+    }
+
+    @GetMapping("/{id}")
+    Views.JobView job(@PathVariable String id) {
+        return Views.of(jobs.job(jobId(id)).orElseThrow(() -> ApiException.notFound("job " + id)));
+    }
+
+    @GetMapping("/{id}/items")
+    Views.ItemPage items(@PathVariable String id, @RequestParam(required = false) String state,
+            @RequestParam(defaultValue = "0") String offset, @RequestParam(defaultValue = "100") String limit) {
+        UUID jobId = existing(id);
+        ItemState filter = parseState(ItemState.class, state);
+        int from = parseInt("offset", offset, 0, Integer.MAX_VALUE);
+        int count = parseInt("limit", limit, 1, 1000);
+        return new Views.ItemPage(jobs.countItems(jobId, filter), from, count,
+                jobs.items(jobId, filter, from, count).stream().map(Views::of).toList());
+    }
+
+    @GetMapping("/{id}/items/{index}")
+    Views.ItemView item(@PathVariable String id, @PathVariable String index) {
+        UUID jobId = jobId(id);
+        int number;
+        try {
+            number = Integer.parseInt(index);
+        } catch (NumberFormatException ex) {
+            throw ApiException.notFound("item " + index);
+        }
+        return Views.of(jobs.item(jobId, number).orElseThrow(() -> ApiException.notFound("item " + index)));
+    }
+
+    @DeleteMapping("/{id}")
+    ResponseEntity<Views.JobView> cancel(@PathVariable String id) {
+        UUID jobId = jobId(id);
+        boolean cancelled = jobs.cancel(jobId).orElseThrow(() -> ApiException.notFound("job " + id));
+        if (!cancelled) {
+            throw new ApiException(HttpStatus.CONFLICT, "Conflict", "job " + id + " has already finished");
+        }
+        return ResponseEntity.accepted().body(Views.of(jobs.job(jobId).orElseThrow()));
+    }
+
+    @PostMapping("/{id}/retry")
+    ResponseEntity<Views.JobView> retry(@PathVariable String id) {
+        UUID jobId = jobId(id);
+        boolean retried = jobs.retry(jobId).orElseThrow(() -> ApiException.notFound("job " + id));
+        if (!retried) {
+            throw new ApiException(HttpStatus.CONFLICT, "Conflict", "job " + id + " has not finished yet");
+        }
+        return ResponseEntity.accepted().body(Views.of(jobs.job(jobId).orElseThrow()));
+    }
+
+    private UUID existing(String id) {
+        UUID jobId = jobId(id);
+        jobs.job(jobId).orElseThrow(() -> ApiException.notFound("job " + id));
+        return jobId;
+    }
+
+    /** An id that is not a UUID is simply not found. */
+    private static UUID jobId(String id) {
+        if (!UUID_TEXT.matcher(id).matches()) {
+            throw ApiException.notFound("job " + id);
+        }
+        return UUID.fromString(id);
+    }
+
+    private byte[] readBody(HttpServletRequest request) throws IOException {
+        long declared = request.getContentLengthLong();
+        if (declared > maxRequestSize) {
+            throw tooLarge();
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] body = in.readNBytes((int) Math.min(maxRequestSize + 1, Integer.MAX_VALUE - 8));
+            if (body.length > maxRequestSize) {
+                throw tooLarge();
+            }
+            return body;
+        }
+    }
+
+    private ApiException tooLarge() {
+        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "Content Too Large",
+                "the body is larger than " + maxRequestSize + " bytes (fetchline.jobs.max-request-size)");
+    }
+
+    private static String mediaType(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            return "";
+        }
+        try {
+            MediaType type = MediaType.parseMediaType(contentType);
+            return (type.getType() + "/" + type.getSubtype()).toLowerCase(Locale.ROOT);
+        } catch (RuntimeException ex) {
+            return contentType.toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private static <E extends Enum<E>> E parseState(Class<E> type, String state) {
+        if (state == null || state.isBlank()) {
+            return null;
+        }
+        try {
+            return Enum.valueOf(type, state.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException ex) {
+            throw SubmissionParser.malformed("unknown state " + state);
+        }
+    }
+
+    private static int parseInt(String name, String value, int min, int max) {
+        try {
+            int number = Integer.parseInt(value);
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException ignored) {
+            // Reported below.
+        }
+        throw SubmissionParser.malformed(name + " must be a whole number from " + min + " to " + max);
+    }
+
+    private static byte[] concat(String type, byte[] body) {
+        byte[] prefix = (type + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] all = java.util.Arrays.copyOf(prefix, prefix.length + body.length);
+        System.arraycopy(body, 0, all, prefix.length, body.length);
+        return all;
+    }
+
+    static Optional<String> none() {
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,44 @@
+package io.fetchline.fetch;
+
+import java.time.Duration;
+
+import io.fetchline.job.ErrorCode;
+
+/**
+ * Why one attempt at an item failed, in words a person can act on.
+ *
+ * @param retryAfter the server's Retry-After, uncapped; null when it sent none
+ */
+public final class FetchFailure extends Exception {
+
+    private final ErrorCode code;
+    private final Integer httpStatus;
+    private final Duration retryAfter;
+
+    public FetchFailure(ErrorCode code, String message) {
+        this(code, message, null, null, null);
+    }
+
+    public FetchFailure(ErrorCode code, String message, Throwable cause) {
+        this(code, message, null, null, cause);
+    }
+
+    public FetchFailure(ErrorCode code, String message, Integer httpStatus, Duration retryAfter, Throwable cause) {
+        super(message, cause, false, false);
+        this.code = code;
+        this.httpStatus = httpStatus;
+        this.retryAfter = retryAfter;
+    }
+
+    public ErrorCode code() {
+        return code;
+    }
+
+    public Integer httpStatus() {
+        return httpStatus;
+    }
+
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+}

@@ -1,0 +1,201 @@
+package io.fetchline.fetch;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Objects;
+
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ConnectionClosedException;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.util.Timeout;
+
+import io.fetchline.config.FetchlineProperties;
+import io.fetchline.job.ErrorCode;
+
+/**
+ * Apache HttpClient set up for downloads: pooled keep-alive connections, no automatic redirects, retries or
+ * decompression (Fetchline decides those itself), and a {@link DnsResolver} that vets every address before the
+ * client connects to it.
+ */
+public final class OriginClient implements Closeable {
+
+    private final CloseableHttpClient client;
+    private final PoolingHttpClientConnectionManager connections;
+    private final int maxRedirects;
+    private final Timeout readTimeout;
+
+    public OriginClient(FetchlineProperties.Fetch config, int maxConnections, DnsResolver resolver) {
+        this.maxRedirects = config.maxRedirects();
+        this.readTimeout = Timeout.of(config.readTimeout());
+        this.connections = PoolingHttpClientConnectionManagerBuilder.create()
+                .setDnsResolver(resolver)
+                .setMaxConnTotal(maxConnections)
+                .setMaxConnPerRoute(maxConnections)
+                .setDefaultSocketConfig(SocketConfig.custom().setSoTimeout(readTimeout).setTcpNoDelay(true).build())
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(Timeout.of(config.connectTimeout()))
+                        .setSocketTimeout(readTimeout)
+                        .build())
+                .build();
+        this.client = HttpClients.custom()
+                .setConnectionManager(connections)
+                .disableRedirectHandling()
+                .disableAutomaticRetries()
+                .disableContentCompression()
+                .disableCookieManagement()
+                .disableAuthCaching()
+                .setUserAgent("Fetchline/1")
+                .setDefaultRequestConfig(RequestConfig.custom()
+                        .setResponseTimeout(readTimeout)
+                        .setConnectionRequestTimeout(Timeout.ofMinutes(10))
+                        .build())
+                .build();
+    }
+
+    /**
+     * Sends a GET and follows redirects up to the limit, vetting the scheme of every hop.
+     *
+     * @param from bytes already stored; above zero the request asks for the rest with Range and If-Range
+     * @param validator ETag or Last-Modified of the stored bytes, null when unknown
+     */
+    public OriginResponse open(URI url, long from, String validator) throws FetchFailure {
+        URI target = url;
+        String authorization = basicAuthorization(url);
+        for (int hop = 0;; hop++) {
+            HttpGet request = new HttpGet(withoutUserInfo(target));
+            if (authorization != null && sameOrigin(url, target)) {
+                request.setHeader("Authorization", authorization);
+            }
+            if (from > 0) {
+                request.setHeader("Range", "bytes=" + from + "-");
+                if (validator != null && !validator.startsWith("W/")) {
+                    request.setHeader("If-Range", validator);
+                }
+            }
+            ClassicHttpResponse response = execute(request, target);
+            int status = response.getCode();
+            String location = response.getFirstHeader("Location") == null ? null
+                    : response.getFirstHeader("Location").getValue();
+            if (!isRedirect(status) || location == null) {
+                return new OriginResponse(request, response, target);
+            }
+            new OriginResponse(request, response, target).close();
+            if (hop >= maxRedirects) {
+                throw new FetchFailure(ErrorCode.REDIRECT_LIMIT,
+                        "more than " + maxRedirects + " redirects (last to " + Urls.masked(location) + ")");
+            }
+            target = resolveRedirect(target, location);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        client.close();
+    }
+
+    private ClassicHttpResponse execute(HttpGet request, URI target) throws FetchFailure {
+        try {
+            return client.executeOpen(HttpHost.create(withoutUserInfo(target)), request, null);
+        } catch (IOException ex) {
+            throw failureOf(ex);
+        } catch (URISyntaxException ex) {
+            throw new FetchFailure(ErrorCode.PROTOCOL, "bad URL: " + ex.getMessage(), ex);
+        }
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    private static URI resolveRedirect(URI from, String location) throws FetchFailure {
+        URI next;
+        try {
+            next = from.resolve(new URI(Urls.escapeIllegal(location.trim())));
+        } catch (URISyntaxException | IllegalArgumentException ex) {
+            throw new FetchFailure(ErrorCode.PROTOCOL, "malformed redirect Location: " + Urls.masked(location));
+        }
+        String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new FetchFailure(ErrorCode.UNSUPPORTED_SCHEME,
+                    "redirect to unsupported scheme: " + Urls.masked(next.toString()));
+        }
+        if (next.getHost() == null) {
+            throw new FetchFailure(ErrorCode.PROTOCOL, "redirect without a host: " + Urls.masked(next.toString()));
+        }
+        return next;
+    }
+
+    /** Maps what the client threw to the error codes of the API; the message keeps the cause readable. */
+    public static FetchFailure failureOf(IOException ex) {
+        String detail = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        if (ex instanceof BlockedAddressException) {
+            return new FetchFailure(ErrorCode.BLOCKED_ADDRESS, detail, ex);
+        }
+        if (ex instanceof SocketTimeoutException || ex instanceof ConnectTimeoutException) {
+            return new FetchFailure(ErrorCode.TIMEOUT, "timed out: " + detail, ex);
+        }
+        if (ex instanceof ConnectionClosedException) {
+            return new FetchFailure(ErrorCode.TRUNCATED, "connection closed early: " + detail, ex);
+        }
+        if (ex instanceof UnknownHostException) {
+            return new FetchFailure(ErrorCode.CONNECTION, "unknown host: " + detail, ex);
+        }
+        if (ex instanceof ConnectException || ex instanceof NoRouteToHostException) {
+            return new FetchFailure(ErrorCode.CONNECTION, "cannot connect: " + detail, ex);
+        }
+        if (ex instanceof SocketException || ex instanceof InterruptedIOException) {
+            return new FetchFailure(ErrorCode.CONNECTION, "connection failed: " + detail, ex);
+        }
+        if (ex instanceof org.apache.hc.core5.http.MalformedChunkCodingException
+                || ex instanceof org.apache.hc.client5.http.ClientProtocolException
+                || ex.getCause() instanceof HttpException) {
+            return new FetchFailure(ErrorCode.PROTOCOL, "broken HTTP response: " + detail, ex);
+        }
+        return new FetchFailure(ErrorCode.CONNECTION, detail, ex);
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getHost(), b.getHost())
+                && a.getPort() == b.getPort();
+    }
+
+    private static String basicAuthorization(URI url) {
+        String userInfo = url.getRawUserInfo();
+        if (userInfo == null) {
+            return null;
+        }
+        String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
+        return "Basic " + Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static URI withoutUserInfo(URI url) {
+        if (url.getRawUserInfo() == null) {
+            return url;
+        }
+        String text = url.toASCIIString();
+        int at = text.indexOf('@', text.indexOf("//") + 2);
+        return URI.create(text.substring(0, text.indexOf("//") + 2) + text.substring(at + 1));
+    }
+}

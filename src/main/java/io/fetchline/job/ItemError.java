@@ -1,0 +1,4 @@
+package io.fetchline.job;
+
+public record ItemError(ErrorCode code, String message) {
+}

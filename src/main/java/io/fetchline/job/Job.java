@@ -1,0 +1,23 @@
+package io.fetchline.job;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A job as users see it. {@code bytesExpected} is null while any item's size is unknown.
+ */
+public record Job(
+        UUID id,
+        String label,
+        JobState state,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        ItemCounts items,
+        long bytesDownloaded,
+        Long bytesExpected) {
+
+    public String directory() {
+        return id.toString();
+    }
+}

@@ -1,0 +1,126 @@
+package io.fetchline.job;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Service;
+
+import io.fetchline.pipeline.Pipeline;
+
+/** Jobs as the API sees them: stored first, then handed to the pipeline. */
+@Service
+public class JobService {
+
+    private static final Logger log = LoggerFactory.getLogger(JobService.class);
+
+    private final JobStore store;
+    private final Pipeline pipeline;
+
+    public JobService(JobStore store, Pipeline pipeline) {
+        this.store = store;
+        this.pipeline = pipeline;
+    }
+
+    /** A submission after validation; {@code idempotencyKey} may be null. */
+    public record Submission(String label, List<NewItem> items, String idempotencyKey, String requestSha256) {
+    }
+
+    public sealed interface Submitted {
+        Job job();
+    }
+
+    public record Created(Job job) implements Submitted {
+    }
+
+    /** The same key and body came before: nothing new was stored. */
+    public record Repeated(Job job) implements Submitted {
+    }
+
+    /** The key came before with another body. */
+    public record KeyConflict(Job job) implements Submitted {
+    }
+
+    public Submitted submit(Submission submission) {
+        if (submission.idempotencyKey() != null) {
+            Optional<Submitted> earlier = earlier(submission);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+        }
+        UUID id = UUID.randomUUID();
+        try {
+            store.insert(id, submission.label(), Instant.now(), submission.items(), submission.idempotencyKey(),
+                    submission.requestSha256());
+        } catch (DuplicateKeyException raced) {
+            // Two requests with one key at once: the one stored first wins, the other is its repeat.
+            return earlier(submission).orElseThrow(() -> raced);
+        }
+        log.info("Job {} accepted with {} items", id, submission.items().size());
+        pipeline.jobsChanged();
+        return new Created(store.findJob(id).orElseThrow());
+    }
+
+    private Optional<Submitted> earlier(Submission submission) {
+        return store.findByIdempotencyKey(submission.idempotencyKey()).map(stored -> {
+            Job job = store.findJob(stored.jobId()).orElseThrow();
+            return stored.requestSha256().equals(submission.requestSha256()) ? new Repeated(job) : new KeyConflict(job);
+        });
+    }
+
+    public Optional<Job> job(UUID id) {
+        return store.findJob(id);
+    }
+
+    public List<Job> jobs(JobState state, int offset, int limit) {
+        return store.listJobs(state, offset, limit);
+    }
+
+    public int countJobs(JobState state) {
+        return store.countJobs(state);
+    }
+
+    public List<Item> items(UUID jobId, ItemState state, int offset, int limit) {
+        return store.findItems(jobId, state, offset, limit);
+    }
+
+    public int countItems(UUID jobId, ItemState state) {
+        return store.countItems(jobId, state);
+    }
+
+    public Optional<Item> item(UUID jobId, int index) {
+        return store.findItem(jobId, index);
+    }
+
+    /** Empty when the job does not exist; false inside when it was already terminal. */
+    public Optional<Boolean> cancel(UUID id) {
+        if (store.findJob(id).isEmpty()) {
+            return Optional.empty();
+        }
+        boolean cancelled = store.cancel(id, Instant.now());
+        if (cancelled) {
+            pipeline.cancelled(id);
+            log.info("Job {} cancelled", id);
+        }
+        return Optional.of(cancelled);
+    }
+
+    /** Empty when the job does not exist; false inside when it is not terminal. */
+    public Optional<Boolean> retry(UUID id) {
+        if (store.findJob(id).isEmpty()) {
+            return Optional.empty();
+        }
+        boolean retried = store.retry(id);
+        if (retried) {
+            // A job with nothing to retry is done again at once.
+            store.finishIfDone(id, Instant.now());
+            pipeline.retried(id);
+            log.info("Job {} retried", id);
+        }
+        return Optional.of(retried);
+    }
+}

@@ -1,0 +1,356 @@
+package io.fetchline.job;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The only place that speaks SQL. Plain SQL that also runs on PostgreSQL, so a shared store stays a change of
+ * this class.
+ */
+@Repository
+public class JobStore {
+
+    private static final String ITEM_COLUMNS = "job_id, idx, url, requested_name, expected_sha256, state, file, bytes,"
+            + " size, sha256, http_status, attempts, error_code, error_message, validator, started_at, finished_at";
+
+    private final JdbcClient jdbc;
+    private final NamedParameterJdbcTemplate batch;
+
+    public JobStore(DataSource dataSource) {
+        this.jdbc = JdbcClient.create(dataSource);
+        this.batch = new NamedParameterJdbcTemplate(new JdbcTemplate(dataSource));
+    }
+
+    public record StoredRequest(UUID jobId, String requestSha256) {
+    }
+
+    @Transactional
+    public void insert(UUID id, String label, Instant createdAt, List<NewItem> items, String idempotencyKey,
+            String requestSha256) {
+        jdbc.sql("""
+                INSERT INTO jobs (id, label, state, created_at, item_count, idempotency_key, request_sha256)
+                VALUES (:id, :label, 'QUEUED', :createdAt, :count, :key, :hash)""")
+                .param("id", id)
+                .param("label", label)
+                .param("createdAt", createdAt.toEpochMilli())
+                .param("count", items.size())
+                .param("key", idempotencyKey)
+                .param("hash", requestSha256)
+                .update();
+        SqlParameterSource[] rows = new SqlParameterSource[items.size()];
+        for (int i = 0; i < rows.length; i++) {
+            NewItem item = items.get(i);
+            rows[i] = new MapSqlParameterSource()
+                    .addValue("jobId", id)
+                    .addValue("idx", i)
+                    .addValue("url", item.url().toString())
+                    .addValue("host", hostKey(item.url()))
+                    .addValue("name", item.fileName())
+                    .addValue("sha256", item.sha256());
+        }
+        batch.batchUpdate("""
+                INSERT INTO items (job_id, idx, url, host, requested_name, expected_sha256, state)
+                VALUES (:jobId, :idx, :url, :host, :name, :sha256, 'QUEUED')""", rows);
+    }
+
+    /** Per-host limits count connections to host and port, as the connection pool does. */
+    public static String hostKey(java.net.URI url) {
+        String host = url.getHost() == null ? "" : url.getHost().toLowerCase(java.util.Locale.ROOT);
+        int port = url.getPort() != -1 ? url.getPort() : "https".equalsIgnoreCase(url.getScheme()) ? 443 : 80;
+        return host + ":" + port;
+    }
+
+    public Optional<StoredRequest> findByIdempotencyKey(String key) {
+        return jdbc.sql("SELECT id, request_sha256 FROM jobs WHERE idempotency_key = :key")
+                .param("key", key)
+                .query((rs, n) -> new StoredRequest(rs.getObject("id", UUID.class), rs.getString("request_sha256")))
+                .optional();
+    }
+
+    public Optional<Job> findJob(UUID id) {
+        return jdbc.sql("SELECT id, label, state, created_at, started_at, finished_at, item_count FROM jobs WHERE id = :id")
+                .param("id", id)
+                .query(this::jobRow)
+                .optional()
+                .map(this::withCounts);
+    }
+
+    public List<Job> listJobs(JobState state, int offset, int limit) {
+        return jdbc.sql("""
+                SELECT id, label, state, created_at, started_at, finished_at, item_count FROM jobs
+                WHERE (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)
+                ORDER BY created_at DESC, id LIMIT :limit OFFSET :offset""")
+                .param("state", state == null ? null : state.name())
+                .param("limit", limit)
+                .param("offset", offset)
+                .query(this::jobRow)
+                .list()
+                .stream()
+                .map(this::withCounts)
+                .toList();
+    }
+
+    public int countJobs(JobState state) {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)")
+                .param("state", state == null ? null : state.name())
+                .query(Integer.class)
+                .single();
+    }
+
+    public int countUnfinishedJobs() {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE state IN ('QUEUED', 'RUNNING')").query(Integer.class).single();
+    }
+
+    /** Jobs with work left, oldest first: the dispatcher's round-robin order. */
+    public List<UUID> unfinishedJobIds() {
+        return jdbc.sql("SELECT id FROM jobs WHERE state IN ('QUEUED', 'RUNNING') ORDER BY created_at, id")
+                .query(UUID.class)
+                .list();
+    }
+
+    public List<Item> findItems(UUID jobId, ItemState state, int offset, int limit) {
+        return jdbc.sql("SELECT " + ITEM_COLUMNS + """
+                 FROM items WHERE job_id = :jobId AND (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)
+                ORDER BY idx LIMIT :limit OFFSET :offset""")
+                .param("jobId", jobId)
+                .param("state", state == null ? null : state.name())
+                .param("limit", limit)
+                .param("offset", offset)
+                .query(this::itemRow)
+                .list();
+    }
+
+    public int countItems(UUID jobId, ItemState state) {
+        return jdbc.sql("SELECT COUNT(*) FROM items WHERE job_id = :jobId AND (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)")
+                .param("jobId", jobId)
+                .param("state", state == null ? null : state.name())
+                .query(Integer.class)
+                .single();
+    }
+
+    public Optional<Item> findItem(UUID jobId, int index) {
+        return jdbc.sql("SELECT " + ITEM_COLUMNS + " FROM items WHERE job_id = :jobId AND idx = :idx")
+                .param("jobId", jobId)
+                .param("idx", index)
+                .query(this::itemRow)
+                .optional();
+    }
+
+    /** Queued items of one job after {@code afterIndex}, in index order, for the dispatcher. */
+    public List<Item> queuedItems(UUID jobId, int afterIndex, int limit) {
+        return jdbc.sql("SELECT " + ITEM_COLUMNS + """
+                 FROM items WHERE job_id = :jobId AND state = 'QUEUED' AND idx > :after
+                ORDER BY idx LIMIT :limit""")
+                .param("jobId", jobId)
+                .param("after", afterIndex)
+                .param("limit", limit)
+                .query(this::itemRow)
+                .list();
+    }
+
+    /**
+     * Writes the latest known state of items in one batch. Items already terminal in the store are left alone,
+     * so a late progress report never undoes a cancel.
+     */
+    @Transactional
+    public void recordItems(Collection<Item> items) {
+        if (items.isEmpty()) {
+            return;
+        }
+        SqlParameterSource[] rows = items.stream().map(item -> new MapSqlParameterSource()
+                .addValue("jobId", item.jobId())
+                .addValue("idx", item.index())
+                .addValue("state", item.state().name())
+                .addValue("file", item.file())
+                .addValue("bytes", item.bytes())
+                .addValue("size", item.size())
+                .addValue("sha256", item.sha256())
+                .addValue("httpStatus", item.httpStatus())
+                .addValue("attempts", item.attempts())
+                .addValue("errorCode", item.error() == null ? null : item.error().code().name())
+                .addValue("errorMessage", item.error() == null ? null : truncate(item.error().message(), 2000))
+                .addValue("validator", item.validator())
+                .addValue("startedAt", millis(item.startedAt()))
+                .addValue("finishedAt", millis(item.finishedAt())))
+                .toArray(SqlParameterSource[]::new);
+        batch.batchUpdate("""
+                UPDATE items SET state = :state, file = :file, bytes = :bytes, size = :size, sha256 = :sha256,
+                    http_status = :httpStatus, attempts = :attempts, error_code = :errorCode,
+                    error_message = :errorMessage, validator = :validator, started_at = :startedAt,
+                    finished_at = :finishedAt
+                WHERE job_id = :jobId AND idx = :idx AND state IN ('QUEUED', 'ACTIVE')""", rows);
+    }
+
+    public void markRunning(UUID jobId, Instant startedAt) {
+        jdbc.sql("UPDATE jobs SET state = 'RUNNING', started_at = :at WHERE id = :id AND state = 'QUEUED'")
+                .param("id", jobId)
+                .param("at", startedAt.toEpochMilli())
+                .update();
+    }
+
+    /** Gives a job its terminal state once none of its items is left to do. */
+    @Transactional
+    public Optional<JobState> finishIfDone(UUID jobId, Instant finishedAt) {
+        ItemCounts counts = counts(jobId, 0).counts();
+        if (counts.unfinished() > 0) {
+            return Optional.empty();
+        }
+        JobState state = counts.failed() > 0 ? JobState.FAILED
+                : counts.cancelled() > 0 ? JobState.CANCELLED : JobState.SUCCEEDED;
+        int updated = jdbc.sql("""
+                UPDATE jobs SET state = :state, finished_at = :at,
+                    started_at = COALESCE(started_at, :at)
+                WHERE id = :id AND state IN ('QUEUED', 'RUNNING')""")
+                .param("id", jobId)
+                .param("state", state.name())
+                .param("at", finishedAt.toEpochMilli())
+                .update();
+        return updated == 1 ? Optional.of(state) : Optional.empty();
+    }
+
+    /** Cancels queued and active items; returns false when the job was already terminal. */
+    @Transactional
+    public boolean cancel(UUID jobId, Instant at) {
+        int updated = jdbc.sql("""
+                UPDATE jobs SET state = 'CANCELLED', finished_at = :at
+                WHERE id = :id AND state IN ('QUEUED', 'RUNNING')""")
+                .param("id", jobId)
+                .param("at", at.toEpochMilli())
+                .update();
+        if (updated == 0) {
+            return false;
+        }
+        jdbc.sql("""
+                UPDATE items SET state = 'CANCELLED', finished_at = :at
+                WHERE job_id = :id AND state IN ('QUEUED', 'ACTIVE')""")
+                .param("id", jobId)
+                .param("at", at.toEpochMilli())
+                .update();
+        return true;
+    }
+
+    /** Puts failed and cancelled items of a terminal job back in the queue; false when the job is not terminal. */
+    @Transactional
+    public boolean retry(UUID jobId) {
+        int updated = jdbc.sql("""
+                UPDATE jobs SET state = 'QUEUED', finished_at = NULL
+                WHERE id = :id AND state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')""")
+                .param("id", jobId)
+                .update();
+        if (updated == 0) {
+            return false;
+        }
+        jdbc.sql("""
+                UPDATE items SET state = 'QUEUED', attempts = 0, error_code = NULL, error_message = NULL,
+                    http_status = NULL, bytes = 0, sha256 = NULL, file = NULL, validator = NULL,
+                    started_at = NULL, finished_at = NULL
+                WHERE job_id = :id AND state IN ('FAILED', 'CANCELLED')""")
+                .param("id", jobId)
+                .update();
+        return true;
+    }
+
+    /** After a crash nothing is in flight: active items go back to the queue, keeping their file and bytes. */
+    public int requeueActive() {
+        return jdbc.sql("UPDATE items SET state = 'QUEUED' WHERE state = 'ACTIVE'").update();
+    }
+
+    private record CountedJob(Job job) {
+    }
+
+    private record Counts(ItemCounts counts, long bytes, Long expected) {
+    }
+
+    private Counts counts(UUID jobId, int total) {
+        int[] byState = new int[ItemState.values().length];
+        long[] sums = new long[3];
+        jdbc.sql("""
+                SELECT state, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, COALESCE(SUM(size), 0) AS s,
+                    COUNT(size) AS known
+                FROM items WHERE job_id = :jobId GROUP BY state""")
+                .param("jobId", jobId)
+                .query(rs -> {
+                    byState[ItemState.valueOf(rs.getString("state")).ordinal()] = rs.getInt("n");
+                    sums[0] += rs.getLong("b");
+                    sums[1] += rs.getLong("s");
+                    sums[2] += rs.getLong("known");
+                });
+        int counted = 0;
+        for (int n : byState) {
+            counted += n;
+        }
+        ItemCounts counts = new ItemCounts(Math.max(total, counted), byState[0], byState[1], byState[2], byState[3],
+                byState[4]);
+        Long expected = sums[2] == counts.total() ? sums[1] : null;
+        return new Counts(counts, sums[0], expected);
+    }
+
+    private Job withCounts(Job job) {
+        Counts counts = counts(job.id(), job.items().total());
+        return new Job(job.id(), job.label(), job.state(), job.createdAt(), job.startedAt(), job.finishedAt(),
+                counts.counts(), counts.bytes(), counts.expected());
+    }
+
+    private Job jobRow(ResultSet rs, int row) throws SQLException {
+        return new Job(
+                rs.getObject("id", UUID.class),
+                rs.getString("label"),
+                JobState.valueOf(rs.getString("state")),
+                instant(rs, "created_at"),
+                instant(rs, "started_at"),
+                instant(rs, "finished_at"),
+                new ItemCounts(rs.getInt("item_count"), 0, 0, 0, 0, 0),
+                0,
+                null);
+    }
+
+    private Item itemRow(ResultSet rs, int row) throws SQLException {
+        String code = rs.getString("error_code");
+        return new Item(
+                rs.getObject("job_id", UUID.class),
+                rs.getInt("idx"),
+                rs.getString("url"),
+                rs.getString("requested_name"),
+                rs.getString("expected_sha256"),
+                ItemState.valueOf(rs.getString("state")),
+                rs.getString("file"),
+                rs.getLong("bytes"),
+                (Long) rs.getObject("size", Long.class),
+                rs.getString("sha256"),
+                (Integer) rs.getObject("http_status", Integer.class),
+                rs.getInt("attempts"),
+                code == null ? null : new ItemError(ErrorCode.valueOf(code), rs.getString("error_message")),
+                rs.getString("validator"),
+                instant(rs, "started_at"),
+                instant(rs, "finished_at"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private static Long millis(Instant instant) {
+        return instant == null ? null : instant.toEpochMilli();
+    }
+
+    private static String truncate(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max);
+    }
+}

@@ -1,0 +1,224 @@
+package io.fetchline.pipeline;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fetchline.job.Item;
+import io.fetchline.job.JobStore;
+
+/**
+ * Feeds the fetch queue from the store: round-robin across jobs, so a small job is not stuck behind a large
+ * one, and never more than {@code per-host-connections} items of one host in the fetch queue or in fetchers.
+ * Items of a busy host wait here ("parked"), so fetchers stay busy with other hosts meanwhile.
+ *
+ * <p>All state below is touched by the dispatcher thread only; other threads talk to it through {@link #events}.
+ */
+final class Dispatcher implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    private static final int CLAIM_BATCH = 64;
+
+    private final Pipeline pipeline;
+    private final JobStore store;
+    private final BlockingQueue<Item> fetchQueue;
+    private final ScheduledExecutorService timer;
+    private final int perHost;
+    private final int lookahead;
+    private final int parkPerHost;
+
+    private final Semaphore wake = new Semaphore(0);
+    private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
+
+    /** Per job, the highest index claimed so far; iteration order is the round-robin order. */
+    private final Map<UUID, Integer> cursors = new LinkedHashMap<>();
+    private final Map<String, Integer> hostSlots = new HashMap<>();
+    private final Map<String, ArrayDeque<Item>> parked = new HashMap<>();
+    private int parkedCount;
+    private boolean refreshJobs = true;
+
+    Dispatcher(Pipeline pipeline, JobStore store, ScheduledExecutorService timer, int perHost, int fetchers) {
+        this.pipeline = pipeline;
+        this.store = store;
+        this.fetchQueue = pipeline.fetchQueue();
+        this.timer = timer;
+        this.perHost = perHost;
+        int capacity = fetchQueue.remainingCapacity();
+        // A short queue keeps fairness: a new job's items wait behind a few items, not behind the whole capacity.
+        this.lookahead = Math.min(capacity, Math.max(2 * fetchers, 8));
+        // Enough to keep a busy host's slots fed; beyond it, a job waits in the store instead of in memory.
+        this.parkPerHost = Math.max(64, 4 * perHost);
+    }
+
+    /** New work may be in the store (a job submitted or retried). */
+    void jobsChanged() {
+        events.add(() -> refreshJobs = true);
+        wake.release();
+    }
+
+    /** Claims of this job start over from its first queued item. */
+    void jobRequeued(UUID jobId) {
+        events.add(() -> {
+            cursors.remove(jobId);
+            refreshJobs = true;
+        });
+        wake.release();
+    }
+
+    void jobCancelled(UUID jobId) {
+        events.add(() -> {
+            cursors.remove(jobId);
+            for (ArrayDeque<Item> items : parked.values()) {
+                int before = items.size();
+                items.removeIf(item -> item.jobId().equals(jobId));
+                parkedCount -= before - items.size();
+            }
+        });
+        wake.release();
+    }
+
+    /** A fetcher is done with an item: its host slot is free. */
+    void released(Item item) {
+        String host = JobStore.hostKey(URI.create(item.url()));
+        events.add(() -> hostSlots.merge(host, -1, (a, b) -> a + b <= 0 ? null : a + b));
+        wake.release();
+    }
+
+    /** Hands an item back after a wait that holds no thread. */
+    void retryAfter(Item item, Duration delay) {
+        timer.schedule(() -> {
+            events.add(() -> {
+                if (!pipeline.isCancelled(item.jobId())) {
+                    park(item, true);
+                }
+            });
+            wake.release();
+        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void run() {
+        while (pipeline.isRunning()) {
+            try {
+                wake.tryAcquire(1, TimeUnit.SECONDS);
+                wake.drainPermits();
+                for (Runnable event = events.poll(); event != null; event = events.poll()) {
+                    event.run();
+                }
+                dispatch();
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException ex) {
+                // The store may be briefly unavailable; the next round tries again.
+                log.error("Dispatching failed", ex);
+            }
+        }
+    }
+
+    private void dispatch() throws InterruptedException {
+        releaseParked();
+        if (refreshJobs) {
+            refreshJobs = false;
+            for (UUID id : store.unfinishedJobIds()) {
+                cursors.putIfAbsent(id, -1);
+            }
+        }
+        boolean progress = true;
+        while (progress && room() > 0 && !cursors.isEmpty()) {
+            progress = false;
+            int share = Math.max(1, Math.min(CLAIM_BATCH, room() / cursors.size()));
+            Iterator<Map.Entry<UUID, Integer>> jobs = cursors.entrySet().iterator();
+            List<UUID> exhausted = new ArrayList<>();
+            while (jobs.hasNext() && room() > 0) {
+                Map.Entry<UUID, Integer> job = jobs.next();
+                int claimed = claim(job, share);
+                if (claimed < 0) {
+                    exhausted.add(job.getKey());
+                } else if (claimed > 0) {
+                    progress = true;
+                }
+            }
+            exhausted.forEach(cursors::remove);
+        }
+    }
+
+    /** Claims up to {@code share} items of one job; -1 when the job has nothing left to claim. */
+    private int claim(Map.Entry<UUID, Integer> job, int share) throws InterruptedException {
+        if (pipeline.isCancelled(job.getKey())) {
+            return -1;
+        }
+        List<Item> items = store.queuedItems(job.getKey(), job.getValue(), share);
+        if (items.isEmpty()) {
+            return -1;
+        }
+        int claimed = 0;
+        for (Item item : items) {
+            ArrayDeque<Item> waiting = parked.get(host(item));
+            if (waiting != null && waiting.size() >= parkPerHost && !hasSlot(host(item))) {
+                break;
+            }
+            park(item, false);
+            job.setValue(item.index());
+            claimed++;
+        }
+        releaseParked();
+        return claimed;
+    }
+
+    private void park(Item item, boolean first) {
+        ArrayDeque<Item> queue = parked.computeIfAbsent(host(item), h -> new ArrayDeque<>());
+        if (first) {
+            queue.addFirst(item);
+        } else {
+            queue.addLast(item);
+        }
+        parkedCount++;
+    }
+
+    /** Moves parked items whose host has a free slot into the fetch queue, while it has room. */
+    private void releaseParked() throws InterruptedException {
+        Iterator<Map.Entry<String, ArrayDeque<Item>>> hosts = parked.entrySet().iterator();
+        while (hosts.hasNext() && room() > 0) {
+            Map.Entry<String, ArrayDeque<Item>> host = hosts.next();
+            ArrayDeque<Item> items = host.getValue();
+            while (!items.isEmpty() && hasSlot(host.getKey()) && room() > 0) {
+                Item item = items.pollFirst();
+                parkedCount--;
+                hostSlots.merge(host.getKey(), 1, Integer::sum);
+                fetchQueue.put(item);
+            }
+            if (items.isEmpty()) {
+                hosts.remove();
+            }
+        }
+    }
+
+    private boolean hasSlot(String host) {
+        return hostSlots.getOrDefault(host, 0) < perHost;
+    }
+
+    private int room() {
+        return Math.min(fetchQueue.remainingCapacity(), lookahead - fetchQueue.size());
+    }
+
+    private static String host(Item item) {
+        return JobStore.hostKey(URI.create(item.url()));
+    }
+}

@@ -1,0 +1,296 @@
+package io.fetchline.pipeline;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.MDC;
+
+import io.fetchline.fetch.ContentRange;
+import io.fetchline.fetch.FetchFailure;
+import io.fetchline.fetch.OriginClient;
+import io.fetchline.fetch.OriginResponse;
+import io.fetchline.fetch.RetryPolicy;
+import io.fetchline.job.ErrorCode;
+import io.fetchline.job.Item;
+import io.fetchline.metrics.FetchlineMetrics;
+import io.fetchline.storage.Storage;
+
+/**
+ * One fetcher thread: takes an item, opens its response (resuming from the stored bytes when it can), hashes the
+ * body in stream order and hands it to the writers chunk by chunk.
+ */
+final class Fetcher implements Runnable {
+
+    private final Pipeline pipeline;
+    private final BlockingQueue<Item> fetchQueue;
+    private final BlockingQueue<Chunk> writeQueue;
+    private final ChunkPool pool;
+    private final OriginClient client;
+    private final Storage storage;
+    private final FetchlineMetrics metrics;
+    private final Long maxFileSize;
+
+    Fetcher(Pipeline pipeline, OriginClient client, Storage storage, FetchlineMetrics metrics, Long maxFileSize) {
+        this.pipeline = pipeline;
+        this.fetchQueue = pipeline.fetchQueue();
+        this.writeQueue = pipeline.writeQueue();
+        this.pool = pipeline.pool();
+        this.client = client;
+        this.storage = storage;
+        this.metrics = metrics;
+        this.maxFileSize = maxFileSize;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (pipeline.isRunning()) {
+                Item item = fetchQueue.poll(100, TimeUnit.MILLISECONDS);
+                if (item != null) {
+                    metrics.fetchers().incrementAndGet();
+                    try {
+                        fetch(item);
+                    } finally {
+                        metrics.fetchers().decrementAndGet();
+                        pipeline.dispatcher().released(item);
+                    }
+                }
+            }
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void fetch(Item item) throws InterruptedException {
+        if (pipeline.isCancelled(item.jobId())) {
+            return;
+        }
+        Transfer transfer = new Transfer(item, Instant.now());
+        pipeline.started(transfer);
+        MDC.put("job", item.jobId().toString());
+        MDC.put("item", Integer.toString(item.index()));
+        try {
+            download(transfer);
+        } catch (FetchFailure failure) {
+            transfer.failure = failure;
+        } catch (InterruptedException ex) {
+            transfer.abandoned = true;
+            closeQuietly(transfer);
+            throw ex;
+        } finally {
+            MDC.remove("job");
+            MDC.remove("item");
+        }
+        transfer.pending.incrementAndGet();
+        writeQueue.put(Chunk.end(transfer));
+    }
+
+    private void download(Transfer transfer) throws FetchFailure, InterruptedException {
+        Item item = transfer.item;
+        long from = storedBytes(transfer);
+        try (OriginResponse response = client.open(URI.create(item.url()), from, from > 0 ? transfer.validator : null)) {
+            transfer.opened(response);
+            transfer.httpStatus = response.status();
+            from = acceptRange(transfer, response, from);
+            if (from < 0) {
+                return;
+            }
+            long contentLength = response.contentLength();
+            transfer.size = response.status() == 206
+                    ? ContentRange.parse(response.header("Content-Range")).totalOrNull()
+                    : contentLength >= 0 ? contentLength : null;
+            if (transfer.size == null && response.status() == 206 && contentLength >= 0) {
+                transfer.size = from + contentLength;
+            }
+            if (maxFileSize != null && transfer.size != null && transfer.size > maxFileSize) {
+                throw new FetchFailure(ErrorCode.TOO_LARGE,
+                        "size " + transfer.size + " bytes exceeds fetchline.fetch.max-file-size of " + maxFileSize);
+            }
+            String validator = response.header("ETag") != null ? response.header("ETag")
+                    : response.header("Last-Modified");
+            if (from == 0) {
+                transfer.validator = validator;
+            }
+            name(transfer, response.header("Content-Disposition"));
+            open(transfer, from);
+            stream(transfer, response.body(), from);
+        } catch (IOException ex) {
+            throw transfer.cancelled ? new FetchFailure(ErrorCode.CONNECTION, "cancelled", ex)
+                    : OriginClient.failureOf(ex);
+        }
+    }
+
+    /** Bytes already in the item's {@code .part} file, which a resumed attempt does not fetch again. */
+    private long storedBytes(Transfer transfer) {
+        if (transfer.file == null) {
+            return 0;
+        }
+        try {
+            Path part = storage.part(transfer.item.jobId(), transfer.file);
+            return Files.exists(part) ? Files.size(part) : 0;
+        } catch (IOException | IllegalArgumentException ex) {
+            return 0;
+        }
+    }
+
+    /**
+     * Checks the status against what was asked for and returns the offset the body starts at, or -1 when the
+     * stored bytes are already the whole file.
+     */
+    private long acceptRange(Transfer transfer, OriginResponse response, long from) throws FetchFailure, IOException {
+        int status = response.status();
+        if (status == 206) {
+            ContentRange range = ContentRange.parse(response.header("Content-Range"));
+            if (from == 0 || range == null || range.start() != from) {
+                transfer.restart = true;
+                throw new FetchFailure(ErrorCode.PROTOCOL, "206 for another range (asked for bytes=" + from
+                        + "-, got " + response.header("Content-Range") + "); starting over", 206, null, null);
+            }
+            rehash(transfer, from);
+            return from;
+        }
+        if (status == 416 && from > 0) {
+            ContentRange range = ContentRange.parse(response.header("Content-Range"));
+            if (range != null && range.totalOrNull() != null && range.totalOrNull() == from) {
+                transfer.size = from;
+                rehash(transfer, from);
+                transfer.bytes = from;
+                transfer.httpStatus = 200;
+                return -1;
+            }
+            transfer.restart = true;
+            throw new FetchFailure(ErrorCode.PROTOCOL, "416 for the stored " + from + " bytes; starting over",
+                    416, null, null);
+        }
+        if (status < 200 || status > 299) {
+            throw new FetchFailure(ErrorCode.HTTP_STATUS, status + " " + reason(response), status,
+                    RetryPolicy.parseRetryAfter(response.header("Retry-After"), Instant.now()), null);
+        }
+        // A full 200 answer to a ranged request: the origin does not do ranges, or the file changed.
+        return 0;
+    }
+
+    private static String reason(OriginResponse response) {
+        String reason = response.reason();
+        return reason == null || reason.isBlank() ? "" : reason;
+    }
+
+    private void name(Transfer transfer, String contentDisposition) throws FetchFailure {
+        if (transfer.file != null) {
+            return;
+        }
+        Item item = transfer.item;
+        String base = storage.namer().baseName(item.requestedName(), contentDisposition, URI.create(item.url()));
+        try {
+            transfer.file = storage.reserve(item.jobId(), base);
+        } catch (IOException | RuntimeException ex) {
+            throw new FetchFailure(ErrorCode.STORAGE, "cannot create " + base + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private void open(Transfer transfer, long from) throws FetchFailure {
+        try {
+            transfer.channel = FileChannel.open(storage.part(transfer.item.jobId(), transfer.file),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (from == 0) {
+                transfer.channel.truncate(0);
+                transfer.digest.reset();
+            }
+            transfer.bytes = from;
+        } catch (IOException ex) {
+            throw new FetchFailure(ErrorCode.STORAGE, "cannot open " + transfer.file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Seeds the digest with the stored bytes, so a resumed file's hash is that of the whole file. */
+    private void rehash(Transfer transfer, long length) throws IOException, InterruptedException {
+        Path part = storage.part(transfer.item.jobId(), transfer.file);
+        byte[] buffer = pool.take();
+        try (FileChannel channel = FileChannel.open(part, StandardOpenOption.READ)) {
+            long position = 0;
+            while (position < length) {
+                ByteBuffer target = ByteBuffer.wrap(buffer, 0, (int) Math.min(buffer.length, length - position));
+                int read = channel.read(target, position);
+                if (read < 0) {
+                    throw new IOException("stored part of " + transfer.file + " is shorter than " + length);
+                }
+                transfer.digest.update(buffer, 0, read);
+                position += read;
+            }
+        } finally {
+            pool.give(buffer);
+        }
+    }
+
+    private void stream(Transfer transfer, InputStream body, long from) throws FetchFailure, InterruptedException {
+        long offset = from;
+        while (true) {
+            byte[] buffer = pool.take();
+            int length = 0;
+            IOException error = null;
+            boolean eof = false;
+            try {
+                while (length < buffer.length) {
+                    int read = body.read(buffer, length, buffer.length - length);
+                    if (read < 0) {
+                        eof = true;
+                        break;
+                    }
+                    length += read;
+                }
+            } catch (IOException ex) {
+                error = ex;
+            }
+            if (length > 0) {
+                if (maxFileSize != null && offset + length > maxFileSize) {
+                    pool.give(buffer);
+                    throw new FetchFailure(ErrorCode.TOO_LARGE,
+                            "body exceeds fetchline.fetch.max-file-size of " + maxFileSize + " bytes");
+                }
+                transfer.digest.update(buffer, 0, length);
+                transfer.pending.incrementAndGet();
+                writeQueue.put(new Chunk(transfer, buffer, length, offset));
+                offset += length;
+                transfer.bytes = offset;
+                metrics.downloaded(length);
+            } else {
+                pool.give(buffer);
+            }
+            if (transfer.storageFailure != null) {
+                throw new FetchFailure(ErrorCode.STORAGE, "cannot write " + transfer.file + ": "
+                        + transfer.storageFailure.getMessage(), transfer.storageFailure);
+            }
+            if (error != null) {
+                throw OriginClient.failureOf(error);
+            }
+            if (eof) {
+                break;
+            }
+        }
+        if (transfer.size != null && offset < transfer.size) {
+            throw new FetchFailure(ErrorCode.TRUNCATED, "body ended after " + offset + " of " + transfer.size + " bytes");
+        }
+        if (transfer.size == null) {
+            transfer.size = offset;
+        }
+    }
+
+    private static void closeQuietly(Transfer transfer) {
+        if (transfer.channel != null) {
+            try {
+                transfer.channel.close();
+            } catch (IOException ignored) {
+                // Shutting down; the .part file is resumed on the next start.
+            }
+        }
+    }
+}

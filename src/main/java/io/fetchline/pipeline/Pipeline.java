@@ -1,0 +1,264 @@
+package io.fetchline.pipeline;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.hc.client5.http.DnsResolver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+import io.fetchline.config.FetchlineProperties;
+import io.fetchline.fetch.OriginClient;
+import io.fetchline.fetch.RetryPolicy;
+import io.fetchline.job.Item;
+import io.fetchline.job.JobStore;
+import io.fetchline.metrics.FetchlineMetrics;
+import io.fetchline.storage.Storage;
+
+/**
+ * Owns the queues and threads of the download pipeline and their lifecycle. Shutdown is a protocol: stop
+ * claiming, let in-flight items finish within the grace period, then abort them; writers store every chunk
+ * already read; what is unfinished stays in the store and resumes on the next start.
+ */
+@Component
+public class Pipeline implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+    private static final Duration FLUSH_INTERVAL = Duration.ofMillis(200);
+
+    private final FetchlineProperties.Pipeline config;
+    private final FetchlineProperties.Fetch fetchConfig;
+    private final JobStore store;
+    private final Storage storage;
+    private final FetchlineMetrics metrics;
+    private final DnsResolver resolver;
+    private final Duration grace;
+    private final boolean fsync;
+
+    private final BlockingQueue<Item> fetchQueue;
+    private final BlockingQueue<Chunk> writeQueue;
+    private final ChunkPool pool;
+    private final ProgressRecorder recorder;
+    private final Map<Transfer, Boolean> running = new ConcurrentHashMap<>();
+    private final Set<UUID> cancelled = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean started;
+    private volatile boolean writersMayStop;
+    private ThreadPoolExecutor fetchers;
+    private ThreadPoolExecutor writers;
+    private ScheduledThreadPoolExecutor timer;
+    private Thread dispatcherThread;
+    private Dispatcher dispatcher;
+    private OriginClient client;
+
+    public Pipeline(FetchlineProperties properties, JobStore store, Storage storage, FetchlineMetrics metrics,
+            DnsResolver resolver,
+            @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration shutdownPhase) {
+        this.config = properties.pipeline();
+        this.fetchConfig = properties.fetch();
+        this.store = store;
+        this.storage = storage;
+        this.metrics = metrics;
+        this.resolver = resolver;
+        this.fsync = properties.storage().fsync();
+        // Leave time within the phase for aborting stragglers and the last progress write.
+        this.grace = shutdownPhase.minus(Duration.ofSeconds(5)).isNegative() ? Duration.ZERO
+                : shutdownPhase.minus(Duration.ofSeconds(5));
+        this.fetchQueue = new ArrayBlockingQueue<>(config.fetchQueueCapacity());
+        this.writeQueue = new ArrayBlockingQueue<>(config.writeQueueCapacity());
+        int chunkSize = (int) Math.min(config.chunkSize().toBytes(), Integer.MAX_VALUE - 8);
+        // One buffer per queue slot, plus one being filled by each fetcher and one being written by each writer.
+        this.pool = new ChunkPool(config.writeQueueCapacity() + config.fetchers() + config.writers(), chunkSize);
+        this.recorder = new ProgressRecorder(store);
+    }
+
+    @Override
+    public synchronized void start() {
+        int requeued = store.requeueActive();
+        if (requeued > 0) {
+            log.info("Resuming {} items left active by the previous run", requeued);
+        }
+        client = new OriginClient(fetchConfig, config.fetchers(), resolver);
+        RetryPolicy retryPolicy = new RetryPolicy(fetchConfig.maxAttempts(), fetchConfig.retryBackoff(),
+                fetchConfig.retryBackoffMax());
+        Long maxFileSize = fetchConfig.maxFileSize() == null ? null : fetchConfig.maxFileSize().toBytes();
+        Finisher finisher = new Finisher(this, storage, retryPolicy, metrics, fsync);
+
+        started = true;
+        writersMayStop = false;
+        timer = new ScheduledThreadPoolExecutor(1, named("pipeline-timer"));
+        timer.setRemoveOnCancelPolicy(true);
+        dispatcher = new Dispatcher(this, store, timer, fetchConfig.perHostConnections(), config.fetchers());
+        fetchers = fixedPool("fetcher", config.fetchers());
+        writers = fixedPool("writer", config.writers());
+        metrics.bindPipeline(fetchQueue, config.fetchQueueCapacity(), writeQueue, config.writeQueueCapacity(),
+                fetchers, config.fetchers(), writers, config.writers());
+        for (int i = 0; i < config.writers(); i++) {
+            writers.execute(new Writer(this, finisher, metrics));
+        }
+        for (int i = 0; i < config.fetchers(); i++) {
+            fetchers.execute(new Fetcher(this, client, storage, metrics, maxFileSize));
+        }
+        timer.scheduleWithFixedDelay(this::flush, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(),
+                TimeUnit.MILLISECONDS);
+        dispatcherThread = named("dispatcher").newThread(dispatcher);
+        dispatcherThread.start();
+        log.info("Pipeline started: {} fetchers, {} writers, storage {}", config.fetchers(), config.writers(),
+                storage.root());
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (!started) {
+            return;
+        }
+        started = false;
+        dispatcherThread.interrupt();
+        fetchQueue.clear();
+        fetchers.shutdown();
+        if (!await(fetchers, grace)) {
+            List<Transfer> stragglers = new ArrayList<>(running.keySet());
+            log.info("Stopping {} unfinished items; they resume on the next start", stragglers.size());
+            stragglers.forEach(Transfer::abandon);
+            fetchers.shutdownNow();
+            await(fetchers, Duration.ofSeconds(5));
+        }
+        writersMayStop = true;
+        writers.shutdown();
+        if (!await(writers, Duration.ofSeconds(10))) {
+            writers.shutdownNow();
+        }
+        timer.shutdownNow();
+        await(timer, Duration.ofSeconds(5));
+        flush();
+        try {
+            client.close();
+        } catch (java.io.IOException ignored) {
+            // Connections die with the process.
+        }
+        log.info("Pipeline stopped");
+    }
+
+    @Override
+    public boolean isRunning() {
+        return started;
+    }
+
+    boolean writersMayStop() {
+        return writersMayStop;
+    }
+
+    /** New or retried work is in the store. */
+    public void jobsChanged() {
+        if (dispatcher != null) {
+            dispatcher.jobsChanged();
+        }
+    }
+
+    public void retried(UUID jobId) {
+        cancelled.remove(jobId);
+        if (dispatcher != null) {
+            dispatcher.jobRequeued(jobId);
+        }
+    }
+
+    /** The job is cancelled in the store; let go of its items here. */
+    public void cancelled(UUID jobId) {
+        cancelled.add(jobId);
+        if (dispatcher != null) {
+            dispatcher.jobCancelled(jobId);
+        }
+        fetchQueue.removeIf(item -> item.jobId().equals(jobId) && releaseSlot(item));
+        running.keySet().stream().filter(t -> t.item.jobId().equals(jobId)).forEach(Transfer::cancel);
+    }
+
+    private boolean releaseSlot(Item item) {
+        dispatcher.released(item);
+        return true;
+    }
+
+    boolean isCancelled(UUID jobId) {
+        return cancelled.contains(jobId);
+    }
+
+    void started(Transfer transfer) {
+        running.put(transfer, Boolean.TRUE);
+    }
+
+    /** The attempt is over; {@code item} is its last state, or null when nothing is to be recorded. */
+    void ended(Transfer transfer, Item item) {
+        running.remove(transfer);
+        if (item != null) {
+            recorder.record(item);
+        }
+    }
+
+    private void flush() {
+        try {
+            recorder.flush(running.keySet());
+        } catch (RuntimeException ex) {
+            log.error("Recording progress failed; retrying on the next tick", ex);
+        }
+    }
+
+    BlockingQueue<Item> fetchQueue() {
+        return fetchQueue;
+    }
+
+    BlockingQueue<Chunk> writeQueue() {
+        return writeQueue;
+    }
+
+    ChunkPool pool() {
+        return pool;
+    }
+
+    Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    private static ThreadPoolExecutor fixedPool(String role, int threads) {
+        // Each worker is one long-running loop; the bounded queue turns a submission bug into a rejection.
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(threads),
+                named(role));
+    }
+
+    private static ThreadFactory named(String role) {
+        AtomicInteger next = new AtomicInteger(1);
+        return task -> {
+            Thread thread = new Thread(task, role + "-" + next.getAndIncrement());
+            thread.setDaemon(false);
+            return thread;
+        };
+    }
+
+    private static boolean await(ExecutorService executor, Duration timeout) {
+        try {
+            return executor.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static Instant now() {
+        return Instant.now();
+    }
+}
