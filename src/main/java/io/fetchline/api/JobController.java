@@ -65,11 +65,11 @@ public class JobController {
                 new JobService.Submission(parsed.label(), parsed.items(), idempotencyKey, fingerprint));
         Job job = submitted.job();
         URI location = URI.create("/api/v1/jobs/" + job.id());
-        return switch (submitted) {
-            case JobService.Created created -> ResponseEntity.accepted().location(location).body(Views.of(job));
-            case JobService.Repeated repeated -> ResponseEntity.ok().location(location).body(Views.of(job));
-            case JobService.KeyConflict conflict -> throw new ApiException(HttpStatus.UNPROCESSABLE_CONTENT,
-                    "Idempotency Key Reused", "Idempotency-Key was used before with a different body");
+        return switch (submitted.outcome()) {
+            case CREATED -> ResponseEntity.accepted().location(location).body(Views.of(job));
+            case REPEATED -> ResponseEntity.ok().location(location).body(Views.of(job));
+            case KEY_CONFLICT -> throw new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency Key Reused",
+                    "Idempotency-Key was used before with a different body");
         };
     }
 
@@ -206,7 +206,4 @@ public class JobController {
         return all;
     }
 
-    static Optional<String> none() {
-        return Optional.empty();
-    }
 }

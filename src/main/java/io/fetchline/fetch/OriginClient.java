@@ -117,11 +117,9 @@ public final class OriginClient implements Closeable {
 
     private ClassicHttpResponse execute(HttpGet request, URI target) throws FetchFailure {
         try {
-            return client.executeOpen(HttpHost.create(withoutUserInfo(target)), request, null);
+            return client.executeOpen(null, request, null);
         } catch (IOException ex) {
             throw failureOf(ex);
-        } catch (URISyntaxException ex) {
-            throw new FetchFailure(ErrorCode.PROTOCOL, "bad URL: " + ex.getMessage(), ex);
         }
     }
 

@@ -30,19 +30,12 @@ public class JobService {
     public record Submission(String label, List<NewItem> items, String idempotencyKey, String requestSha256) {
     }
 
-    public sealed interface Submitted {
-        Job job();
+    /** What a submission led to: a new job, a repeat of an earlier one, or a reused key with another body. */
+    public record Submitted(Job job, Outcome outcome) {
     }
 
-    public record Created(Job job) implements Submitted {
-    }
-
-    /** The same key and body came before: nothing new was stored. */
-    public record Repeated(Job job) implements Submitted {
-    }
-
-    /** The key came before with another body. */
-    public record KeyConflict(Job job) implements Submitted {
+    public enum Outcome {
+        CREATED, REPEATED, KEY_CONFLICT
     }
 
     public Submitted submit(Submission submission) {
@@ -62,13 +55,14 @@ public class JobService {
         }
         log.info("Job {} accepted with {} items", id, submission.items().size());
         pipeline.jobsChanged();
-        return new Created(store.findJob(id).orElseThrow());
+        return new Submitted(store.findJob(id).orElseThrow(), Outcome.CREATED);
     }
 
     private Optional<Submitted> earlier(Submission submission) {
         return store.findByIdempotencyKey(submission.idempotencyKey()).map(stored -> {
             Job job = store.findJob(stored.jobId()).orElseThrow();
-            return stored.requestSha256().equals(submission.requestSha256()) ? new Repeated(job) : new KeyConflict(job);
+            return new Submitted(job, stored.requestSha256().equals(submission.requestSha256()) ? Outcome.REPEATED
+                    : Outcome.KEY_CONFLICT);
         });
     }
 

@@ -3,7 +3,6 @@ package io.fetchline.job;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -271,9 +270,6 @@ public class JobStore {
         return jdbc.sql("UPDATE items SET state = 'QUEUED' WHERE state = 'ACTIVE'").update();
     }
 
-    private record CountedJob(Job job) {
-    }
-
     private record Counts(ItemCounts counts, long bytes, Long expected) {
     }
 
@@ -286,10 +282,14 @@ public class JobStore {
                 FROM items WHERE job_id = :jobId GROUP BY state""")
                 .param("jobId", jobId)
                 .query(rs -> {
-                    byState[ItemState.valueOf(rs.getString("state")).ordinal()] = rs.getInt("n");
+                    ItemState state = ItemState.valueOf(rs.getString("state"));
+                    byState[state.ordinal()] = rs.getInt("n");
                     sums[0] += rs.getLong("b");
-                    sums[1] += rs.getLong("s");
-                    sums[2] += rs.getLong("known");
+                    // Failed and cancelled items will never have a size: they do not keep the total unknown.
+                    if (state != ItemState.FAILED && state != ItemState.CANCELLED) {
+                        sums[1] += rs.getLong("s");
+                        sums[2] += rs.getInt("n") - rs.getLong("known");
+                    }
                 });
         int counted = 0;
         for (int n : byState) {
@@ -297,7 +297,7 @@ public class JobStore {
         }
         ItemCounts counts = new ItemCounts(Math.max(total, counted), byState[0], byState[1], byState[2], byState[3],
                 byState[4]);
-        Long expected = sums[2] == counts.total() ? sums[1] : null;
+        Long expected = sums[2] == 0 ? sums[1] : null;
         return new Counts(counts, sums[0], expected);
     }
 

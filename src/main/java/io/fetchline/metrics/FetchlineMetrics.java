@@ -21,6 +21,11 @@ import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 @Component
 public class FetchlineMetrics {
 
+    private static final Duration[] FETCH_BUCKETS = {Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
+            Duration.ofMinutes(15), Duration.ofHours(1)};
+
     private final MeterRegistry registry;
     private final AtomicInteger fetchers = new AtomicInteger();
     private final AtomicInteger writers = new AtomicInteger();
@@ -43,7 +48,8 @@ public class FetchlineMetrics {
             fetchSeconds.put(state, Timer.builder("fetchline.fetch")
                     .description("Time from an item's first attempt to its final state")
                     .tag("outcome", outcome)
-                    .publishPercentileHistogram()
+                    // Few fixed buckets from a small file on a LAN to a large one on a slow link: cheap to scrape.
+                    .serviceLevelObjectives(FETCH_BUCKETS)
                     .register(registry));
         }
         Gauge.builder("fetchline.jobs.active", store, JobStore::countUnfinishedJobs)

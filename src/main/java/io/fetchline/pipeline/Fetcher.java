@@ -146,7 +146,8 @@ final class Fetcher implements Runnable {
      * Checks the status against what was asked for and returns the offset the body starts at, or -1 when the
      * stored bytes are already the whole file.
      */
-    private long acceptRange(Transfer transfer, OriginResponse response, long from) throws FetchFailure, IOException {
+    private long acceptRange(Transfer transfer, OriginResponse response, long from)
+            throws FetchFailure, IOException, InterruptedException {
         int status = response.status();
         if (status == 206) {
             ContentRange range = ContentRange.parse(response.header("Content-Range"));

@@ -258,7 +258,4 @@ public class Pipeline implements SmartLifecycle {
         }
     }
 
-    static Instant now() {
-        return Instant.now();
-    }
 }

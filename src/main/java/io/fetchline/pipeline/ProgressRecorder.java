@@ -55,15 +55,19 @@ final class ProgressRecorder {
         store.recordItems(batch.values());
         // Only what was written may leave; a newer state that arrived meanwhile stays for the next tick.
         batch.forEach(pending::remove);
-        Set<UUID> started = new LinkedHashSet<>();
+        Map<UUID, Instant> started = new HashMap<>();
         Set<UUID> ended = new LinkedHashSet<>();
         for (Item item : batch.values()) {
-            (item.state().isTerminal() ? ended : started).add(item.jobId());
+            if (item.startedAt() != null) {
+                started.merge(item.jobId(), item.startedAt(), (a, b) -> a.isBefore(b) ? a : b);
+            }
+            if (item.state().isTerminal()) {
+                ended.add(item.jobId());
+            }
         }
+        started.forEach(store::markRunning);
         Instant now = Instant.now();
-        started.forEach(job -> store.markRunning(job, now));
         for (UUID job : ended) {
-            store.markRunning(job, now);
             store.finishIfDone(job, now).ifPresent(state -> log(job, state));
         }
     }
