@@ -1,0 +1,73 @@
+package io.fetchline;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.fetchline.origin.TestOrigin;
+
+/**
+ * The real service on a random port with its own H2 file and storage in a temp folder, and a real origin on
+ * 127.0.0.1. Test classes that share these settings share one running service.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "fetchline.fetch.allowed-networks=127.0.0.0/8",
+        "fetchline.fetch.retry-backoff=20ms",
+        "fetchline.fetch.retry-backoff-max=200ms",
+        "fetchline.fetch.read-timeout=3s",
+        "fetchline.fetch.connect-timeout=2s",
+        "management.prometheus.metrics.export.enabled=true"})
+public abstract class FetchlineTest {
+
+    protected static final Path HOME = temp();
+
+    protected static TestOrigin origin;
+
+    @LocalServerPort
+    protected int port;
+
+    protected FetchlineClient api;
+
+    @DynamicPropertySource
+    static void storage(DynamicPropertyRegistry registry) {
+        registry.add("fetchline.storage.root", () -> HOME.resolve("downloads").toString());
+        registry.add("spring.datasource.url",
+                () -> "jdbc:h2:file:" + HOME.resolve("db/fetchline") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
+    }
+
+    @BeforeAll
+    static void startOrigin() {
+        origin = TestOrigin.start();
+    }
+
+    @AfterAll
+    static void stopOrigin() {
+        origin.close();
+    }
+
+    @BeforeEach
+    void client() {
+        api = new FetchlineClient(port);
+    }
+
+    protected Path jobFolder(String jobId) {
+        return HOME.resolve("downloads").resolve(jobId);
+    }
+
+    private static Path temp() {
+        try {
+            return Files.createTempDirectory("fetchline-test-");
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+    }
+}
