@@ -95,12 +95,12 @@ public class JobService {
         if (store.findJob(id).isEmpty()) {
             return Optional.empty();
         }
-        boolean cancelled = store.cancel(id, Instant.now());
-        if (cancelled) {
-            pipeline.cancelled(id);
+        java.util.OptionalInt cancelled = store.cancel(id, Instant.now());
+        if (cancelled.isPresent()) {
+            pipeline.cancelled(id, cancelled.getAsInt());
             log.info("Job {} cancelled", id);
         }
-        return Optional.of(cancelled);
+        return Optional.of(cancelled.isPresent());
     }
 
     /** Empty when the job does not exist; false inside when it is not terminal. */

@@ -223,9 +223,9 @@ public class JobStore {
         return updated == 1 ? Optional.of(state) : Optional.empty();
     }
 
-    /** Cancels queued and active items; returns false when the job was already terminal. */
+    /** Cancels queued and active items and returns how many; empty when the job was already terminal. */
     @Transactional
-    public boolean cancel(UUID jobId, Instant at) {
+    public java.util.OptionalInt cancel(UUID jobId, Instant at) {
         int updated = jdbc.sql("""
                 UPDATE jobs SET state = 'CANCELLED', finished_at = :at
                 WHERE id = :id AND state IN ('QUEUED', 'RUNNING')""")
@@ -233,15 +233,14 @@ public class JobStore {
                 .param("at", at.toEpochMilli())
                 .update();
         if (updated == 0) {
-            return false;
+            return java.util.OptionalInt.empty();
         }
-        jdbc.sql("""
+        return java.util.OptionalInt.of(jdbc.sql("""
                 UPDATE items SET state = 'CANCELLED', finished_at = :at
                 WHERE job_id = :id AND state IN ('QUEUED', 'ACTIVE')""")
                 .param("id", jobId)
                 .param("at", at.toEpochMilli())
-                .update();
-        return true;
+                .update());
     }
 
     /** Puts failed and cancelled items of a terminal job back in the queue; false when the job is not terminal. */

@@ -103,6 +103,10 @@ public class FetchlineMetrics {
         bytes.increment(count);
     }
 
+    public void cancelled(int count) {
+        items.get(ItemState.CANCELLED).increment(count);
+    }
+
     public void finished(ItemState state, Duration elapsed) {
         Counter counter = items.get(state);
         if (counter != null) {

@@ -26,7 +26,8 @@ import io.fetchline.job.JobStore;
 /**
  * Feeds the fetch queue from the store: round-robin across jobs, so a small job is not stuck behind a large
  * one, and never more than {@code per-host-connections} items of one host in the fetch queue or in fetchers.
- * Items of a busy host wait here ("parked"), so fetchers stay busy with other hosts meanwhile.
+ * Items of a busy host wait here ("parked"), so fetchers stay busy with other hosts meanwhile; a host's slots go
+ * to its waiting jobs in turn, so jobs sharing one host share it fairly too.
  *
  * <p>All state below is touched by the dispatcher thread only; other threads talk to it through {@link #events}.
  */
@@ -49,8 +50,7 @@ final class Dispatcher implements Runnable {
     /** Per job, the highest index claimed so far; iteration order is the round-robin order. */
     private final Map<UUID, Integer> cursors = new LinkedHashMap<>();
     private final Map<String, Integer> hostSlots = new HashMap<>();
-    private final Map<String, ArrayDeque<Item>> parked = new HashMap<>();
-    private int parkedCount;
+    private final Map<String, HostQueue> parked = new HashMap<>();
     private boolean refreshJobs = true;
 
     Dispatcher(Pipeline pipeline, JobStore store, ScheduledExecutorService timer, int perHost, int fetchers) {
@@ -84,11 +84,7 @@ final class Dispatcher implements Runnable {
     void jobCancelled(UUID jobId) {
         events.add(() -> {
             cursors.remove(jobId);
-            for (ArrayDeque<Item> items : parked.values()) {
-                int before = items.size();
-                items.removeIf(item -> item.jobId().equals(jobId));
-                parkedCount -= before - items.size();
-            }
+            parked.values().forEach(queue -> queue.removeJob(jobId));
         });
         wake.release();
     }
@@ -170,8 +166,8 @@ final class Dispatcher implements Runnable {
         }
         int claimed = 0;
         for (Item item : items) {
-            ArrayDeque<Item> waiting = parked.get(host(item));
-            if (waiting != null && waiting.size() >= parkPerHost && !hasSlot(host(item))) {
+            HostQueue waiting = parked.get(host(item));
+            if (waiting != null && waiting.size(item.jobId()) >= parkPerHost && !hasSlot(host(item))) {
                 break;
             }
             park(item, false);
@@ -183,30 +179,61 @@ final class Dispatcher implements Runnable {
     }
 
     private void park(Item item, boolean first) {
-        ArrayDeque<Item> queue = parked.computeIfAbsent(host(item), h -> new ArrayDeque<>());
-        if (first) {
-            queue.addFirst(item);
-        } else {
-            queue.addLast(item);
-        }
-        parkedCount++;
+        parked.computeIfAbsent(host(item), h -> new HostQueue()).add(item, first);
     }
 
     /** Moves parked items whose host has a free slot into the fetch queue, while it has room. */
     private void releaseParked() throws InterruptedException {
-        Iterator<Map.Entry<String, ArrayDeque<Item>>> hosts = parked.entrySet().iterator();
+        Iterator<Map.Entry<String, HostQueue>> hosts = parked.entrySet().iterator();
         while (hosts.hasNext() && room() > 0) {
-            Map.Entry<String, ArrayDeque<Item>> host = hosts.next();
-            ArrayDeque<Item> items = host.getValue();
+            Map.Entry<String, HostQueue> host = hosts.next();
+            HostQueue items = host.getValue();
             while (!items.isEmpty() && hasSlot(host.getKey()) && room() > 0) {
-                Item item = items.pollFirst();
-                parkedCount--;
                 hostSlots.merge(host.getKey(), 1, Integer::sum);
-                fetchQueue.put(item);
+                fetchQueue.put(items.poll());
             }
             if (items.isEmpty()) {
                 hosts.remove();
             }
+        }
+    }
+
+    /** The parked items of one host, by job; {@link #poll()} takes from each job in turn. */
+    private static final class HostQueue {
+
+        private final Map<UUID, ArrayDeque<Item>> byJob = new LinkedHashMap<>();
+
+        void add(Item item, boolean first) {
+            ArrayDeque<Item> items = byJob.computeIfAbsent(item.jobId(), job -> new ArrayDeque<>());
+            if (first) {
+                items.addFirst(item);
+            } else {
+                items.addLast(item);
+            }
+        }
+
+        Item poll() {
+            Iterator<Map.Entry<UUID, ArrayDeque<Item>>> jobs = byJob.entrySet().iterator();
+            Map.Entry<UUID, ArrayDeque<Item>> next = jobs.next();
+            Item item = next.getValue().pollFirst();
+            jobs.remove();
+            if (!next.getValue().isEmpty()) {
+                byJob.put(next.getKey(), next.getValue());
+            }
+            return item;
+        }
+
+        int size(UUID jobId) {
+            ArrayDeque<Item> items = byJob.get(jobId);
+            return items == null ? 0 : items.size();
+        }
+
+        boolean isEmpty() {
+            return byJob.isEmpty();
+        }
+
+        void removeJob(UUID jobId) {
+            byJob.remove(jobId);
         }
     }
 

@@ -46,8 +46,9 @@ final class Finisher {
             return;
         }
         if (transfer.cancelled || pipeline.isCancelled(transfer.item.jobId())) {
+            // The cancel itself recorded the item; recording here could undo a retry that came since.
             discard(transfer);
-            end(transfer, ItemState.CANCELLED, null, null);
+            pipeline.ended(transfer, null);
             return;
         }
         if (failure == null) {

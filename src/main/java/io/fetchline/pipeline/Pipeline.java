@@ -179,9 +179,10 @@ public class Pipeline implements SmartLifecycle {
         }
     }
 
-    /** The job is cancelled in the store; let go of its items here. */
-    public void cancelled(UUID jobId) {
+    /** The job and {@code items} of its items are cancelled in the store; let go of them here. */
+    public void cancelled(UUID jobId, int items) {
         cancelled.add(jobId);
+        metrics.cancelled(items);
         if (dispatcher != null) {
             dispatcher.jobCancelled(jobId);
         }
