@@ -308,6 +308,6 @@ median() { percentile 50; }
 machine_facts() {
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- nproc: $(nproc); memory: $(free -g | awk '/^Mem:/ { print $2 " GiB total, " $7 " GiB available" }')"
-    echo "- kernel: $(uname -r); java: $(java_version)"
+    echo "- kernel: $(uname -r); java: $(java_version); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- Fetchline commit: ${FETCHLINE_COMMIT:-?}"
 }

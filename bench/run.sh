@@ -10,7 +10,7 @@
 #   KEEP=1                  keep the temp dir (corpora, downloads, logs, raw CSV)
 #   FETCHLINE_JAVA_OPTS=""  JVM options for Fetchline (default: none, so the JVM's default heap)
 #   FETCHLINE_JAR=path      use this jar instead of building HEAD in a temp clone
-#   RESULTS=path            also write the Markdown report there
+#   RESULTS=path.md         also write the Markdown report there, and the raw runs to path.csv
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -48,12 +48,13 @@ main() {
     start_nginx "$WORK/corpus"
 
     RAW="$WORK/results.csv"
-    echo "corpus,tool,round,ok,seconds,files,bytes,peak_rss_kib,rss_after_kib,cpu_s,sync_s,server_s" >"$RAW"
+    echo "corpus,tool,round,ok,seconds,files,bytes,peak_rss_kib,rss_after_kib,cpu_s,sync_s,server_s,load1_before" >"$RAW"
     for corpus in "${corpora[@]}"; do
         bench_corpus "$corpus"
     done
 
     report | tee "${RESULTS:-/dev/null}"
+    [[ -z ${RESULTS:-} ]] || cp "$RAW" "${RESULTS%.md}.csv"
     ((FAILURES == 0)) || die "$FAILURES run(s) failed; see the log above"
 }
 
@@ -102,6 +103,8 @@ run_one() {
     local dir t0 t1 s1 ok=1 peak=NA rss=NA cpu=NA server=NA cpu0 usr sys
     JOB_ID="" JOB_JSON="" JOB_STATE=""
     sync # the previous run's dirty pages are not this run's work
+    local load1
+    load1=$(cut -d' ' -f1 /proc/loadavg) # other work on the machine shows here
     case $tool in
         fetchline)
             reset_peak_rss "$FL_PID"
@@ -147,9 +150,9 @@ run_one() {
         FAILURES=$((FAILURES + 1))
         log "FAILED: $tool on $corpus, round $round"
     fi
-    log "$(printf '%-6s r%-2s %-9s %8ss  peak %6s KiB  cpu %6ss  sync %6ss%s' \
-        "$corpus" "$round" "$tool" "$seconds" "$peak" "$cpu" "$sync_s" "$([[ $ok == 1 ]] || echo '  FAILED')")"
-    echo "$corpus,$tool,$round,$ok,$seconds,$count,$((count * size)),$peak,$rss,$cpu,$sync_s,$server" >>"$RAW"
+    log "$(printf '%-6s r%-2s %-9s %8ss  peak %6s KiB  cpu %6ss  sync %6ss  load %s%s' \
+        "$corpus" "$round" "$tool" "$seconds" "$peak" "$cpu" "$sync_s" "$load1" "$([[ $ok == 1 ]] || echo '  FAILED')")"
+    echo "$corpus,$tool,$round,$ok,$seconds,$count,$((count * size)),$peak,$rss,$cpu,$sync_s,$server,$load1" >>"$RAW"
     if [[ $corpus == large && $KEEP != 1 ]]; then
         rm -rf "$dir" # 2 files: freeing them does not slow the next run's creates
     fi
@@ -233,9 +236,9 @@ report() {
     echo "Fetchline per run (seconds from POST until GET shows SUCCEEDED; the service's own finishedAt − createdAt;" \
         "peak RSS of the run after resetting VmHWM; VmRSS after the run):"
     echo
-    echo "| corpus | round | seconds | server s | run peak RSS MiB | RSS after MiB |"
-    echo "| --- | --- | --- | --- | --- | --- |"
-    awk -F, 'NR > 1 && $2 == "fetchline" { printf "| %s | %s%s | %s | %s | %.0f | %.0f |\n", $1, $3, ($3 < 1 ? " (warm-up)" : ""), ($4 == 1 ? $5 : "FAILED " $5), $12, $8 / 1024, $9 / 1024 }' "$RAW"
+    echo "| corpus | round | seconds | server s | run peak RSS MiB | RSS after MiB | CPU s | load1 before |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+    awk -F, 'NR > 1 && $2 == "fetchline" { printf "| %s | %s%s | %s | %s | %.0f | %.0f | %s | %s |\n", $1, $3, ($3 < 1 ? " (warm-up)" : ""), ($4 == 1 ? $5 : "FAILED " $5), $12, $8 / 1024, $9 / 1024, $10, $13 }' "$RAW"
     echo
     local line c hwm rss
     for line in "${FL_SINCE_START[@]}"; do

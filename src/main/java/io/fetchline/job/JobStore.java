@@ -25,8 +25,11 @@ import org.springframework.transaction.annotation.Transactional;
 @Repository
 public class JobStore {
 
-    private static final String ITEM_COLUMNS = "job_id, idx, url, requested_name, expected_sha256, state, file, bytes,"
-            + " size, sha256, http_status, attempts, error_code, error_message, validator, started_at, finished_at";
+    private static final String ITEM_COLUMNS = "j.id AS job_id, i.idx, i.url, i.requested_name, i.expected_sha256,"
+            + " i.state, i.file, i.bytes, i.size, i.sha256, i.http_status, i.attempts, i.error_code, i.error_message,"
+            + " i.validator, i.started_at, i.finished_at";
+    private static final String ITEMS_OF_JOB = " FROM items i JOIN jobs j ON j.seq = i.job_seq WHERE j.id = :jobId";
+    private static final String JOB_SEQ = "(SELECT seq FROM jobs WHERE id = :jobId)";
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
@@ -52,11 +55,12 @@ public class JobStore {
                 .param("key", idempotencyKey)
                 .param("hash", requestSha256)
                 .update();
+        long seq = jdbc.sql("SELECT seq FROM jobs WHERE id = :id").param("id", id).query(Long.class).single();
         SqlParameterSource[] rows = new SqlParameterSource[items.size()];
         for (int i = 0; i < rows.length; i++) {
             NewItem item = items.get(i);
             rows[i] = new MapSqlParameterSource()
-                    .addValue("jobId", id)
+                    .addValue("seq", seq)
                     .addValue("idx", i)
                     .addValue("url", item.url().toString())
                     .addValue("host", hostKey(item.url()))
@@ -64,8 +68,8 @@ public class JobStore {
                     .addValue("sha256", item.sha256());
         }
         batch.batchUpdate("""
-                INSERT INTO items (job_id, idx, url, host, requested_name, expected_sha256, state)
-                VALUES (:jobId, :idx, :url, :host, :name, :sha256, 'QUEUED')""", rows);
+                INSERT INTO items (job_seq, idx, url, host, requested_name, expected_sha256, state)
+                VALUES (:seq, :idx, :url, :host, :name, :sha256, 'QUEUED')""", rows);
     }
 
     /** Per-host limits count connections to host and port, as the connection pool does. */
@@ -94,7 +98,7 @@ public class JobStore {
         return jdbc.sql("""
                 SELECT id, label, state, created_at, started_at, finished_at, item_count FROM jobs
                 WHERE (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)
-                ORDER BY created_at DESC, id LIMIT :limit OFFSET :offset""")
+                ORDER BY seq DESC LIMIT :limit OFFSET :offset""")
                 .param("state", state == null ? null : state.name())
                 .param("limit", limit)
                 .param("offset", offset)
@@ -118,15 +122,15 @@ public class JobStore {
 
     /** Jobs with work left, oldest first: the dispatcher's round-robin order. */
     public List<UUID> unfinishedJobIds() {
-        return jdbc.sql("SELECT id FROM jobs WHERE state IN ('QUEUED', 'RUNNING') ORDER BY created_at, id")
+        return jdbc.sql("SELECT id FROM jobs WHERE state IN ('QUEUED', 'RUNNING') ORDER BY seq")
                 .query(UUID.class)
                 .list();
     }
 
     public List<Item> findItems(UUID jobId, ItemState state, int offset, int limit) {
-        return jdbc.sql("SELECT " + ITEM_COLUMNS + """
-                 FROM items WHERE job_id = :jobId AND (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)
-                ORDER BY idx LIMIT :limit OFFSET :offset""")
+        return jdbc.sql("SELECT " + ITEM_COLUMNS + ITEMS_OF_JOB + """
+                 AND (CAST(:state AS VARCHAR(16)) IS NULL OR i.state = :state)
+                ORDER BY i.idx LIMIT :limit OFFSET :offset""")
                 .param("jobId", jobId)
                 .param("state", state == null ? null : state.name())
                 .param("limit", limit)
@@ -136,7 +140,8 @@ public class JobStore {
     }
 
     public int countItems(UUID jobId, ItemState state) {
-        return jdbc.sql("SELECT COUNT(*) FROM items WHERE job_id = :jobId AND (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)")
+        return jdbc.sql("SELECT COUNT(*) FROM items WHERE job_seq = " + JOB_SEQ
+                + " AND (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)")
                 .param("jobId", jobId)
                 .param("state", state == null ? null : state.name())
                 .query(Integer.class)
@@ -144,7 +149,7 @@ public class JobStore {
     }
 
     public Optional<Item> findItem(UUID jobId, int index) {
-        return jdbc.sql("SELECT " + ITEM_COLUMNS + " FROM items WHERE job_id = :jobId AND idx = :idx")
+        return jdbc.sql("SELECT " + ITEM_COLUMNS + ITEMS_OF_JOB + " AND i.idx = :idx")
                 .param("jobId", jobId)
                 .param("idx", index)
                 .query(this::itemRow)
@@ -153,9 +158,9 @@ public class JobStore {
 
     /** Queued items of one job after {@code afterIndex}, in index order, for the dispatcher. */
     public List<Item> queuedItems(UUID jobId, int afterIndex, int limit) {
-        return jdbc.sql("SELECT " + ITEM_COLUMNS + """
-                 FROM items WHERE job_id = :jobId AND state = 'QUEUED' AND idx > :after
-                ORDER BY idx LIMIT :limit""")
+        return jdbc.sql("SELECT " + ITEM_COLUMNS + ITEMS_OF_JOB + """
+                 AND i.state = 'QUEUED' AND i.idx > :after
+                ORDER BY i.idx LIMIT :limit""")
                 .param("jobId", jobId)
                 .param("after", afterIndex)
                 .param("limit", limit)
@@ -193,7 +198,8 @@ public class JobStore {
                     http_status = :httpStatus, attempts = :attempts, error_code = :errorCode,
                     error_message = :errorMessage, validator = :validator, started_at = :startedAt,
                     finished_at = :finishedAt
-                WHERE job_id = :jobId AND idx = :idx AND state IN ('QUEUED', 'ACTIVE')""", rows);
+                WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND idx = :idx
+                    AND state IN ('QUEUED', 'ACTIVE')""", rows);
     }
 
     public void markRunning(UUID jobId, Instant startedAt) {
@@ -237,8 +243,8 @@ public class JobStore {
         }
         return java.util.OptionalInt.of(jdbc.sql("""
                 UPDATE items SET state = 'CANCELLED', finished_at = :at
-                WHERE job_id = :id AND state IN ('QUEUED', 'ACTIVE')""")
-                .param("id", jobId)
+                WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND state IN ('QUEUED', 'ACTIVE')""")
+                .param("jobId", jobId)
                 .param("at", at.toEpochMilli())
                 .update());
     }
@@ -258,8 +264,8 @@ public class JobStore {
                 UPDATE items SET state = 'QUEUED', attempts = 0, error_code = NULL, error_message = NULL,
                     http_status = NULL, bytes = 0, sha256 = NULL, file = NULL, validator = NULL,
                     started_at = NULL, finished_at = NULL
-                WHERE job_id = :id AND state IN ('FAILED', 'CANCELLED')""")
-                .param("id", jobId)
+                WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND state IN ('FAILED', 'CANCELLED')""")
+                .param("jobId", jobId)
                 .update();
         return true;
     }
@@ -278,7 +284,7 @@ public class JobStore {
         jdbc.sql("""
                 SELECT state, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, COALESCE(SUM(size), 0) AS s,
                     COUNT(size) AS known
-                FROM items WHERE job_id = :jobId GROUP BY state""")
+                FROM items WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) GROUP BY state""")
                 .param("jobId", jobId)
                 .query(rs -> {
                     ItemState state = ItemState.valueOf(rs.getString("state"));
