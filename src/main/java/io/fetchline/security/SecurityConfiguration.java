@@ -45,9 +45,14 @@ class SecurityConfiguration {
         return new ExposureWarning(environment, !keys.isEmpty());
     }
 
+    /** A bean, so that Spring Security's firewall also answers through it. */
     @Bean
-    SecurityFilterChain securityFilterChain(HttpSecurity http, ApiKeys keys, JsonMapper json) {
-        ProblemEntryPoint entryPoint = new ProblemEntryPoint(json);
+    SecurityProblems securityProblems(JsonMapper json) {
+        return new SecurityProblems(json);
+    }
+
+    @Bean
+    SecurityFilterChain securityFilterChain(HttpSecurity http, ApiKeys keys, SecurityProblems problems) {
         // CSRF protects cookie and session credentials, which this API never issues: a bearer key is not sent by a
         // browser on its own, so a forged cross-site request cannot carry it.
         http.csrf(AbstractHttpConfigurer::disable)
@@ -56,7 +61,7 @@ class SecurityConfiguration {
                 .formLogin(AbstractHttpConfigurer::disable)
                 .httpBasic(AbstractHttpConfigurer::disable)
                 .logout(AbstractHttpConfigurer::disable)
-                .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(entryPoint));
+                .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems));
         if (keys.isEmpty()) {
             return http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll()).build();
         }
@@ -65,7 +70,7 @@ class SecurityConfiguration {
         bearer.setRequestMatcher(new NegatedRequestMatcher(open()));
         bearer.setSuccessHandler((request, response, authentication) -> {
         });
-        bearer.setFailureHandler(new AuthenticationEntryPointFailureHandler(entryPoint));
+        bearer.setFailureHandler(new AuthenticationEntryPointFailureHandler(problems));
         return http.addFilterBefore(bearer, AuthorizationFilter.class)
                 .authorizeHttpRequests(requests -> requests
                         // An error page is rendered only for a request that was already let through.

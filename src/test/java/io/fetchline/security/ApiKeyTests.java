@@ -11,8 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ApplicationContext;
+import org.springframework.security.core.userdetails.UserDetailsService;
 
 import io.fetchline.FetchlineClient;
 import io.fetchline.FetchlineClient.Response;
@@ -21,6 +24,9 @@ import io.fetchline.FetchlineClient.Response;
 class ApiKeyTests extends KeyedFetchlineTest {
 
     private final List<Response> responses = new ArrayList<>();
+
+    @Autowired
+    ApplicationContext context;
 
     @Test
     void refusesARequestWithoutAKeyAsProblemDetailsAndStoresNothing() {
@@ -94,6 +100,11 @@ class ApiKeyTests extends KeyedFetchlineTest {
         assertThat(responses).allSatisfy(r -> assertThat(r.body()).doesNotContain(KEY).doesNotContain(OTHER_KEY));
     }
 
+    @Test
+    void addsNoGeneratedUser() {
+        assertThat(context.getBeanNamesForType(UserDetailsService.class)).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/actuator/health", "/actuator/health/liveness", "/actuator/info", "/actuator/prometheus"})
     void leavesProbesAndMetricsOpen(String path) {
@@ -117,6 +128,14 @@ class ApiKeyTests extends KeyedFetchlineTest {
             assertThat(withKey.status()).as(withKey.body()).isEqualTo(404);
         }
         assertThat(api.post(path, "application/json", "{}", Map.of()).status()).isIn(404, 405);
+    }
+
+    /** The firewall turns these away before any key is looked at; the answer says nothing about keys. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/v1/jobs/a;b", "/api/v1/jobs//x"})
+    void answersAmbiguousPathsAsNotFoundWithOrWithoutAKey(String path) {
+        assertThat(anonymous().get(path).status()).isEqualTo(404);
+        assertThat(api.get(path).status()).isEqualTo(404);
     }
 
     private Response record(Response response) {

@@ -67,4 +67,15 @@ class OpenByDefaultTests extends FetchlineTest {
     void exposesNoOtherActuatorEndpoint(String path) {
         assertThat(api.get(path).status()).isEqualTo(404);
     }
+
+    /** Spring Security's firewall refuses these before MVC; they still get the API's 404 as problem details. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/api/v1/jobs/a;b", "/api/v1/jobs/%2e%2e", "/api/v1/jobs//x", "/api/v1/jobs/%25"})
+    void answersAmbiguousPathsAsNotFound(String path) {
+        Response response = api.get(path);
+
+        assertThat(response.status()).as(response.body()).isEqualTo(404);
+        assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(response.json().get("title").asString()).isEqualTo("Not Found");
+    }
 }
