@@ -1,10 +1,15 @@
 package io.fetchline.storage;
 
 import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.UUID;
 
 import org.springframework.stereotype.Component;
@@ -20,13 +25,17 @@ public class Storage {
 
     public static final String PART = ".part";
     private static final int MAX_NUMBERED = 100_000;
+    private static final int MAX_NAME_BYTES = 255;
 
     private final Path root;
     private final FileNamer namer;
+    private final Charset platformCharset;
 
     public Storage(FetchlineProperties properties) {
         this.root = properties.storage().root().toAbsolutePath().normalize();
         this.namer = FileNamer.forPlatform();
+        this.platformCharset = FileNamer.platformCharset(System.getProperty("sun.jnu.encoding"),
+                System.getProperty("file.encoding"));
     }
 
     public Path root() {
@@ -42,7 +51,7 @@ public class Storage {
     }
 
     public Path part(UUID jobId, String file) {
-        return inside(folder(jobId), file + PART);
+        return inside(folder(jobId), partName(file));
     }
 
     public Path file(UUID jobId, String file) {
@@ -62,13 +71,13 @@ public class Storage {
                 continue;
             }
             try {
-                Files.createFile(inside(folder, candidate + PART));
+                Files.createFile(inside(folder, partName(candidate)));
             } catch (FileAlreadyExistsException taken) {
                 continue;
             }
             // Another item may have renamed its finished file into this name between our two checks.
             if (Files.exists(target)) {
-                Files.deleteIfExists(inside(folder, candidate + PART));
+                Files.deleteIfExists(inside(folder, partName(candidate)));
                 continue;
             }
             return candidate;
@@ -86,6 +95,24 @@ public class Storage {
             Files.deleteIfExists(part(jobId, file));
         } catch (IOException ignored) {
             // A leftover .part file is removed by the next start's clean-up.
+        }
+    }
+
+    /**
+     * {@code <name>.part}, unless the name already uses the 255 bytes a file system allows and leaves no room for
+     * the suffix; such a part file is named after the SHA-256 of the name instead, which is just as unique.
+     */
+    private String partName(String file) {
+        String part = file + PART;
+        if (part.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES
+                && platformCharset.encode(part).remaining() <= MAX_NAME_BYTES) {
+            return part;
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(file.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest) + PART;
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("every JVM has SHA-256", ex);
         }
     }
 

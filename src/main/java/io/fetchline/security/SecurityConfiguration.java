@@ -1,0 +1,87 @@
+package io.fetchline.security;
+
+import java.util.Arrays;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationFilter;
+import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.NegatedRequestMatcher;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+
+import io.fetchline.config.FetchlineProperties;
+import jakarta.servlet.DispatcherType;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * With API keys configured, every request but the open actuator endpoints needs {@code Authorization: Bearer <key>};
+ * without, everything is open. Either way the API stays stateless: no session, no cookie, no login page, no CSRF
+ * token, no generated password.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+    // Probes and Prometheus scrape these without credentials; they reveal nothing a job or a key would.
+    private static final String[] OPEN = {"/actuator/health", "/actuator/health/**", "/actuator/info",
+            "/actuator/prometheus"};
+
+    /** Being an AuthenticationProvider bean is also what keeps Spring Boot from adding a user with a generated password. */
+    @Bean
+    ApiKeys apiKeys(FetchlineProperties properties) {
+        return new ApiKeys(properties.security().apiKeys());
+    }
+
+    @Bean
+    ExposureWarning exposureWarning(Environment environment, ApiKeys keys) {
+        return new ExposureWarning(environment, !keys.isEmpty());
+    }
+
+    /** A bean, so that Spring Security's firewall also answers through it. */
+    @Bean
+    SecurityProblems securityProblems(JsonMapper json) {
+        return new SecurityProblems(json);
+    }
+
+    @Bean
+    SecurityFilterChain securityFilterChain(HttpSecurity http, ApiKeys keys, SecurityProblems problems) {
+        // CSRF protects cookie and session credentials, which this API never issues: a bearer key is not sent by a
+        // browser on its own, so a forged cross-site request cannot carry it.
+        http.csrf(AbstractHttpConfigurer::disable)
+                .sessionManagement(sessions -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(AbstractHttpConfigurer::disable)
+                .formLogin(AbstractHttpConfigurer::disable)
+                .httpBasic(AbstractHttpConfigurer::disable)
+                .logout(AbstractHttpConfigurer::disable)
+                .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(problems));
+        if (keys.isEmpty()) {
+            return http.authorizeHttpRequests(requests -> requests.anyRequest().permitAll()).build();
+        }
+        AuthenticationFilter bearer = new AuthenticationFilter(new ProviderManager(keys), ApiKeys::fromRequest);
+        // A health probe that happens to carry a stale key must still get its answer.
+        bearer.setRequestMatcher(new NegatedRequestMatcher(open()));
+        bearer.setSuccessHandler((request, response, authentication) -> {
+        });
+        bearer.setFailureHandler(new AuthenticationEntryPointFailureHandler(problems));
+        return http.addFilterBefore(bearer, AuthorizationFilter.class)
+                .authorizeHttpRequests(requests -> requests
+                        // An error page is rendered only for a request that was already let through.
+                        .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
+                        .requestMatchers(OPEN).permitAll()
+                        .anyRequest().authenticated())
+                .build();
+    }
+
+    private static RequestMatcher open() {
+        return new OrRequestMatcher(Arrays.stream(OPEN).<RequestMatcher>map(PathPatternRequestMatcher::pathPattern)
+                .toList());
+    }
+}
