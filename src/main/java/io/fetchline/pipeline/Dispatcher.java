@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,8 +49,13 @@ final class Dispatcher implements Runnable {
     private final Semaphore wake = new Semaphore(0);
     private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
 
-    /** Per job, the highest index claimed so far; iteration order is the round-robin order. */
+    /**
+     * Per unfinished job, the highest index claimed so far; iteration order is the round-robin order. A job stays
+     * here until it finishes even when nothing is left to claim, since its claimed items may still read QUEUED in
+     * the store until the next progress write, and starting it over would fetch them twice.
+     */
     private final Map<UUID, Integer> cursors = new LinkedHashMap<>();
+    private final Set<UUID> exhausted = new HashSet<>();
     private final Map<String, Integer> hostSlots = new HashMap<>();
     private final Map<String, HostQueue> parked = new HashMap<>();
     private boolean refreshJobs = true;
@@ -76,6 +83,7 @@ final class Dispatcher implements Runnable {
     void jobRequeued(UUID jobId) {
         events.add(() -> {
             cursors.remove(jobId);
+            exhausted.remove(jobId);
             refreshJobs = true;
         });
         wake.release();
@@ -84,6 +92,7 @@ final class Dispatcher implements Runnable {
     void jobCancelled(UUID jobId) {
         events.add(() -> {
             cursors.remove(jobId);
+            exhausted.remove(jobId);
             parked.values().forEach(queue -> queue.removeJob(jobId));
         });
         wake.release();
@@ -132,18 +141,22 @@ final class Dispatcher implements Runnable {
         releaseParked();
         if (refreshJobs) {
             refreshJobs = false;
-            for (UUID id : store.unfinishedJobIds()) {
-                cursors.putIfAbsent(id, -1);
-            }
+            List<UUID> unfinished = store.unfinishedJobIds();
+            cursors.keySet().retainAll(unfinished);
+            exhausted.retainAll(unfinished);
+            unfinished.forEach(id -> cursors.putIfAbsent(id, -1));
         }
         boolean progress = true;
-        while (progress && room() > 0 && !cursors.isEmpty()) {
+        while (progress && room() > 0 && cursors.size() > exhausted.size()) {
             progress = false;
-            int share = Math.max(1, Math.min(CLAIM_BATCH, room() / cursors.size()));
-            Iterator<Map.Entry<UUID, Integer>> jobs = cursors.entrySet().iterator();
-            List<UUID> exhausted = new ArrayList<>();
-            while (jobs.hasNext() && room() > 0) {
-                Map.Entry<UUID, Integer> job = jobs.next();
+            int share = Math.max(1, Math.min(CLAIM_BATCH, room() / (cursors.size() - exhausted.size())));
+            for (Map.Entry<UUID, Integer> job : cursors.entrySet()) {
+                if (room() <= 0) {
+                    break;
+                }
+                if (exhausted.contains(job.getKey())) {
+                    continue;
+                }
                 int claimed = claim(job, share);
                 if (claimed < 0) {
                     exhausted.add(job.getKey());
@@ -151,7 +164,6 @@ final class Dispatcher implements Runnable {
                     progress = true;
                 }
             }
-            exhausted.forEach(cursors::remove);
         }
     }
 

@@ -94,7 +94,7 @@ class ApiKeyTests extends KeyedFetchlineTest {
             assertThat(api.awaitFinished(id, Duration.ofSeconds(30)).get("state").asString()).isEqualTo("FAILED");
         }
         for (String path : List.of("/with-first-key", "/with-second-key", "/with-lower-case")) {
-            assertThat(origin.requests(path)).isNotEmpty();
+            assertThat(origin.requests(path)).as("fetched once").hasSize(1);
         }
         assertThat(output.getAll()).doesNotContain(KEY).doesNotContain(OTHER_KEY);
         assertThat(responses).allSatisfy(r -> assertThat(r.body()).doesNotContain(KEY).doesNotContain(OTHER_KEY));
