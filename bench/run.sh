@@ -10,6 +10,8 @@
 #   KEEP=1                  keep the temp dir (corpora, downloads, logs, raw CSV)
 #   FETCHLINE_JAVA_OPTS=""  JVM options for Fetchline (default: none, so the JVM's default heap)
 #   FETCHLINE_JAR=path      use this jar instead of building HEAD in a temp clone
+#   MAX_LOAD=n              before each run, wait (up to LOAD_WAIT=300 s) for the 1-minute load
+#                           average to drop below n; other work on the machine skews every number
 #   RESULTS=path.md         also write the Markdown report there, and the raw runs to path.csv
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -103,6 +105,9 @@ run_one() {
     local dir t0 t1 s1 ok=1 peak=NA rss=NA cpu=NA server=NA cpu0 usr sys
     JOB_ID="" JOB_JSON="" JOB_STATE=""
     sync # the previous run's dirty pages are not this run's work
+    if [[ -n ${MAX_LOAD:-} ]] && ! poll_until "${LOAD_WAIT:-300}" 2 load_below "$MAX_LOAD"; then
+        log "load average still $(cut -d' ' -f1 /proc/loadavg) (>= $MAX_LOAD); running anyway"
+    fi
     local load1
     load1=$(cut -d' ' -f1 /proc/loadavg) # other work on the machine shows here
     case $tool in
@@ -157,6 +162,9 @@ run_one() {
         rm -rf "$dir" # 2 files: freeing them does not slow the next run's creates
     fi
 }
+
+# shellcheck disable=SC2317 # called through poll_until
+load_below() { awk -v max="$1" '{ exit !($1 < max) }' /proc/loadavg; }
 
 # Sets CMD: the command line of one external tool downloading the corpus into DIR, 16 at a time.
 tool_command() {
@@ -253,4 +261,4 @@ default_max_heap() {
         awk '$2 == "MaxHeapSize" { printf "%.0f MiB", $4 / 1048576 }'
 }
 
-main "$@"
+main "$@"; exit # one line: edits to this file during a run are never read

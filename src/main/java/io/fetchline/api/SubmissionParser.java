@@ -36,12 +36,19 @@ final class SubmissionParser {
     /** The {@code wget -i} format: one URL a line; blank and {@code #} lines skipped but counted. */
     Parsed text(byte[] body) {
         String text = utf8(body);
-        String[] lines = text.split("\r?\n|\r", -1);
         List<NewItem> items = new ArrayList<>();
         List<ValidationError> errors = new ArrayList<>();
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i].strip();
-            if (i == 0 && line.startsWith("\uFEFF")) {
+        int lineNumber = 0;
+        // A scan by hand: a regex split of a 16 MB body costs seconds and a copy of every line at once.
+        for (int start = 0; start <= text.length(); ) {
+            int end = start;
+            while (end < text.length() && text.charAt(end) != '\n' && text.charAt(end) != '\r') {
+                end++;
+            }
+            lineNumber++;
+            String line = text.substring(start, end).strip();
+            start = end + (text.startsWith("\r\n", end) ? 2 : 1);
+            if (lineNumber == 1 && line.startsWith("\uFEFF")) {
                 line = line.substring(1).strip();
             }
             if (line.isEmpty() || line.startsWith("#")) {
@@ -54,7 +61,7 @@ final class SubmissionParser {
             if (url.valid()) {
                 items.add(new NewItem(url.uri(), null, null));
             } else {
-                errors.add(ValidationError.atLine(i + 1, Urls.masked(line), url.problem()));
+                errors.add(ValidationError.atLine(lineNumber, Urls.masked(line), url.problem()));
             }
         }
         return checked(null, items, errors);
