@@ -125,7 +125,7 @@ final class Fetcher implements Runnable {
             stream(transfer, response.body(), from);
         } catch (IOException ex) {
             throw transfer.cancelled ? new FetchFailure(ErrorCode.CONNECTION, "cancelled", ex)
-                    : OriginClient.failureOf(ex);
+                    : client.failureOf(ex);
         }
     }
 
@@ -271,7 +271,7 @@ final class Fetcher implements Runnable {
                         + transfer.storageFailure.getMessage(), transfer.storageFailure);
             }
             if (error != null) {
-                throw OriginClient.failureOf(error);
+                throw client.failureOf(error);
             }
             if (eof) {
                 break;
