@@ -115,10 +115,8 @@ final class Fetcher implements Runnable {
                 throw new FetchFailure(ErrorCode.TOO_LARGE,
                         "size " + transfer.size + " bytes exceeds fetchline.fetch.max-file-size of " + maxFileSize);
             }
-            String validator = response.header("ETag") != null ? response.header("ETag")
-                    : response.header("Last-Modified");
             if (from == 0) {
-                transfer.validator = validator;
+                transfer.validator = validator(response);
             }
             name(transfer, response.header("Content-Disposition"));
             open(transfer, from);
@@ -127,6 +125,18 @@ final class Fetcher implements Runnable {
             throw transfer.cancelled ? new FetchFailure(ErrorCode.CONNECTION, "cancelled", ex)
                     : client.failureOf(ex);
         }
+    }
+
+    /**
+     * What If-Range may carry on the next attempt: a strong ETag, else Last-Modified. A weak ETag never matches
+     * in If-Range, so sending it would only make the origin send the whole file again.
+     */
+    private static String validator(OriginResponse response) {
+        String etag = response.header("ETag");
+        if (etag != null && !etag.trim().startsWith("W/")) {
+            return etag.trim();
+        }
+        return response.header("Last-Modified");
     }
 
     /** Bytes already in the item's {@code .part} file, which a resumed attempt does not fetch again. */
@@ -151,13 +161,16 @@ final class Fetcher implements Runnable {
         int status = response.status();
         if (status == 206) {
             ContentRange range = ContentRange.parse(response.header("Content-Range"));
-            if (from == 0 || range == null || range.start() != from) {
-                transfer.restart = true;
-                throw new FetchFailure(ErrorCode.PROTOCOL, "206 for another range (asked for bytes=" + from
-                        + "-, got " + response.header("Content-Range") + "); starting over", 206, null, null);
+            // Bytes from the first one on are as good as a 200: the attempt then starts the file over.
+            if (range != null && (range.start() == from || range.start() == 0)) {
+                if (range.start() > 0) {
+                    rehash(transfer, from);
+                }
+                return range.start();
             }
-            rehash(transfer, from);
-            return from;
+            transfer.restart = true;
+            throw new FetchFailure(ErrorCode.PROTOCOL, "206 for another range (asked for bytes=" + from
+                    + "-, got " + response.header("Content-Range") + "); starting over", 206, null, null);
         }
         if (status == 416 && from > 0) {
             ContentRange range = ContentRange.parse(response.header("Content-Range"));
