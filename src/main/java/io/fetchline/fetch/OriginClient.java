@@ -105,11 +105,13 @@ public final class OriginClient implements Closeable {
                 return new OriginResponse(request, response, target);
             }
             new OriginResponse(request, response, target).close();
+            URI next = resolveRedirect(target, location);
             if (hop >= maxRedirects) {
-                throw new FetchFailure(ErrorCode.REDIRECT_LIMIT,
-                        "more than " + maxRedirects + " redirects (last to " + Urls.masked(location) + ")");
+                throw new FetchFailure(ErrorCode.REDIRECT_LIMIT, "more than " + maxRedirects
+                        + " redirects (fetchline.fetch.max-redirects); the next was to "
+                        + Urls.masked(next.toString()));
             }
-            target = resolveRedirect(target, location);
+            target = next;
         }
     }
 

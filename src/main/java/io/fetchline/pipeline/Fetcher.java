@@ -112,8 +112,8 @@ final class Fetcher implements Runnable {
                 transfer.size = from + contentLength;
             }
             if (maxFileSize != null && transfer.size != null && transfer.size > maxFileSize) {
-                throw new FetchFailure(ErrorCode.TOO_LARGE,
-                        "size " + transfer.size + " bytes exceeds fetchline.fetch.max-file-size of " + maxFileSize);
+                throw new FetchFailure(ErrorCode.TOO_LARGE, "size " + transfer.size
+                        + " bytes exceeds fetchline.fetch.max-file-size of " + maxFileSize + " bytes");
             }
             if (from == 0) {
                 transfer.validator = validator(response);
@@ -186,7 +186,7 @@ final class Fetcher implements Runnable {
                     416, null, null);
         }
         if (status < 200 || status > 299) {
-            throw new FetchFailure(ErrorCode.HTTP_STATUS, status + " " + reason(response), status,
+            throw new FetchFailure(ErrorCode.HTTP_STATUS, (status + " " + reason(response)).trim(), status,
                     RetryPolicy.parseRetryAfter(response.header("Retry-After"), Instant.now()), null);
         }
         // A full 200 answer to a ranged request: the origin does not do ranges, or the file changed.
@@ -284,18 +284,26 @@ final class Fetcher implements Runnable {
                         + transfer.storageFailure.getMessage(), transfer.storageFailure);
             }
             if (error != null) {
-                throw client.failureOf(error);
+                FetchFailure failure = client.failureOf(error);
+                throw failure.code() == ErrorCode.TRUNCATED
+                        ? new FetchFailure(ErrorCode.TRUNCATED, endedEarly(transfer, offset), error) : failure;
             }
             if (eof) {
                 break;
             }
         }
         if (transfer.size != null && offset < transfer.size) {
-            throw new FetchFailure(ErrorCode.TRUNCATED, "body ended after " + offset + " of " + transfer.size + " bytes");
+            throw new FetchFailure(ErrorCode.TRUNCATED, endedEarly(transfer, offset));
         }
         if (transfer.size == null) {
             transfer.size = offset;
         }
+    }
+
+    /** Counted in the file, not in the response: a resumed attempt's numbers add up across attempts. */
+    private static String endedEarly(Transfer transfer, long offset) {
+        return transfer.size == null ? "body ended at byte " + offset + " before its end was sent"
+                : "body ended at byte " + offset + " of " + transfer.size;
     }
 
     private static void closeQuietly(Transfer transfer) {
