@@ -50,6 +50,8 @@ final class Dispatcher implements Runnable {
     private final Map<UUID, Integer> cursors = new LinkedHashMap<>();
     private final Map<String, Integer> hostSlots = new HashMap<>();
     private final Map<String, ArrayDeque<Item>> parked = new HashMap<>();
+    /** Items waiting out a retry delay, each with what removes its partial file should its job be cancelled. */
+    private final Map<Item, Runnable> waiting = new HashMap<>();
     private int parkedCount;
     private boolean refreshJobs = true;
 
@@ -89,6 +91,14 @@ final class Dispatcher implements Runnable {
                 items.removeIf(item -> item.jobId().equals(jobId));
                 parkedCount -= before - items.size();
             }
+            // Their timers still fire, and then find nothing to hand back.
+            waiting.entrySet().removeIf(entry -> {
+                if (!entry.getKey().jobId().equals(jobId)) {
+                    return false;
+                }
+                entry.getValue().run();
+                return true;
+            });
         });
         wake.release();
     }
@@ -100,16 +110,30 @@ final class Dispatcher implements Runnable {
         wake.release();
     }
 
-    /** Hands an item back after a wait that holds no thread. */
-    void retryAfter(Item item, Duration delay) {
+    /**
+     * Hands an item back after a wait that holds no thread.
+     *
+     * @param discard removes the item's partial file; run instead when its job is cancelled during the wait
+     */
+    void retryAfter(Item item, Duration delay, Runnable discard) {
+        // Queued before the timer exists, so the hand-back always finds the item registered.
+        events.add(() -> waiting.put(item, discard));
         timer.schedule(() -> {
             events.add(() -> {
-                if (!pipeline.isCancelled(item.jobId())) {
+                Runnable discardPartial = waiting.remove(item);
+                if (discardPartial == null) {
+                    return;
+                }
+                if (pipeline.isCancelled(item.jobId())) {
+                    // The cancel came between the finisher's decision and this item's registration.
+                    discardPartial.run();
+                } else {
                     park(item, true);
                 }
             });
             wake.release();
         }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        wake.release();
     }
 
     @Override

@@ -127,7 +127,7 @@ final class Finisher {
         Item waiting = transfer.snapshot(ItemState.ACTIVE, null, new ItemError(failure.code(), failure.getMessage()
                 + "; attempt " + (transfer.attempt + 1) + " in " + delay.toMillis() + " ms"), null);
         pipeline.ended(transfer, waiting);
-        pipeline.dispatcher().retryAfter(waiting, delay);
+        pipeline.dispatcher().retryAfter(waiting, delay, () -> discard(transfer));
     }
 
     private void end(Transfer transfer, ItemState state, String sha256, ItemError error) {
