@@ -150,5 +150,7 @@ final class Finisher {
         if (transfer.file != null) {
             storage.discard(transfer.item.jobId(), transfer.file);
         }
+        // The item's bytes are those of its file, and there is none left.
+        transfer.bytes = 0;
     }
 }
