@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
@@ -76,7 +77,7 @@ class RetryPolicyTests {
 
     @RepeatedTest(3)
     void jitterSpreadsItemsThatFailTogether() {
-        long distinct = java.util.stream.IntStream.range(0, 50)
+        long distinct = IntStream.range(0, 50)
                 .mapToObj(i -> policy.delayBefore(4, new FetchFailure(ErrorCode.CONNECTION, "x")))
                 .distinct().count();
 
