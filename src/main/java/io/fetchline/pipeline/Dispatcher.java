@@ -5,11 +5,13 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -48,6 +50,11 @@ final class Dispatcher implements Runnable {
 
     /** Per job, the highest index claimed so far; iteration order is the round-robin order. */
     private final Map<UUID, Integer> cursors = new LinkedHashMap<>();
+    /**
+     * Jobs read to the end whose last items may still be here or in fetchers, though QUEUED in the store: read
+     * again from the start, they would be claimed twice.
+     */
+    private final Set<UUID> drained = new HashSet<>();
     private final Map<String, Integer> hostSlots = new HashMap<>();
     private final Map<String, ArrayDeque<Item>> parked = new HashMap<>();
     /** Items waiting out a retry delay, each with what removes its partial file should its job be cancelled. */
@@ -78,6 +85,7 @@ final class Dispatcher implements Runnable {
     void jobRequeued(UUID jobId) {
         events.add(() -> {
             cursors.remove(jobId);
+            drained.remove(jobId);
             refreshJobs = true;
         });
         wake.release();
@@ -86,6 +94,7 @@ final class Dispatcher implements Runnable {
     void jobCancelled(UUID jobId) {
         events.add(() -> {
             cursors.remove(jobId);
+            drained.remove(jobId);
             for (ArrayDeque<Item> items : parked.values()) {
                 int before = items.size();
                 items.removeIf(item -> item.jobId().equals(jobId));
@@ -160,8 +169,12 @@ final class Dispatcher implements Runnable {
         releaseParked();
         if (refreshJobs) {
             refreshJobs = false;
-            for (UUID id : store.unfinishedJobIds()) {
-                cursors.putIfAbsent(id, -1);
+            List<UUID> unfinished = store.unfinishedJobIds();
+            drained.retainAll(unfinished);
+            for (UUID id : unfinished) {
+                if (!drained.contains(id)) {
+                    cursors.putIfAbsent(id, -1);
+                }
             }
         }
         boolean progress = true;
@@ -180,6 +193,7 @@ final class Dispatcher implements Runnable {
                 }
             }
             exhausted.forEach(cursors::remove);
+            drained.addAll(exhausted);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.fetchline.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -66,6 +67,27 @@ class PerHostLimitTests extends FaultyOriginTest {
         assertThat(origin.requests()).filteredOn(r -> r.path().startsWith("/slow/"))
                 .filteredOn(r -> r.arrivedAt().isBefore(lastFast))
                 .as("slow requests begun before the last fast one").hasSizeLessThan(10);
+    }
+
+    @Test
+    void itemsWaitingForTheirHostAreNotClaimedAgainWhenAnotherJobArrives() {
+        List<String> urls = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            origin.file("/parked/" + i + ".bin", 20_000, 200 + i);
+            origin.route("/parked/" + i + ".bin").bytesPerSecond(100_000);
+            urls.add(origin.url("/parked/" + i + ".bin"));
+        }
+        String first = api.submit(urls);
+        await().atMost(FINISHES).until(() -> !origin.requests("/parked/0.bin").isEmpty());
+
+        String second = api.submit(List.of(other.url("/unrelated.bin")));
+
+        api.awaitFinished(second, FINISHES);
+        api.awaitState(first, "SUCCEEDED", FINISHES);
+        for (int i = 0; i < 10; i++) {
+            assertThat(origin.requestCount("/parked/" + i + ".bin")).as("requests for item " + i).isEqualTo(1);
+        }
+        assertThat(files(first)).hasSize(10);
     }
 
     @Test
