@@ -28,7 +28,9 @@ import io.fetchline.job.JobStore;
 /**
  * Feeds the fetch queue from the store: round-robin across jobs, so a small job is not stuck behind a large
  * one, and never more than {@code per-host-connections} items of one host in the fetch queue or in fetchers.
- * Items of a busy host wait here ("parked"), so fetchers stay busy with other hosts meanwhile.
+ * Items of a busy host wait here ("parked"), so fetchers stay busy with other hosts meanwhile. When a host has
+ * as many parked as it can use, reading its job goes on past its items, which are read again once it has room:
+ * a job of thousands of URLs of one host does not hold back the few of another host that follow them.
  *
  * <p>All state below is touched by the dispatcher thread only; other threads talk to it through {@link #events}.
  */
@@ -48,8 +50,8 @@ final class Dispatcher implements Runnable {
     private final Semaphore wake = new Semaphore(0);
     private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
 
-    /** Per job, the highest index claimed so far; iteration order is the round-robin order. */
-    private final Map<UUID, Integer> cursors = new LinkedHashMap<>();
+    /** How far each job has been read; iteration order is the round-robin order. */
+    private final Map<UUID, JobCursor> cursors = new LinkedHashMap<>();
     /**
      * Jobs read to the end whose last items may still be here or in fetchers, though QUEUED in the store: read
      * again from the start, they would be claimed twice.
@@ -173,7 +175,7 @@ final class Dispatcher implements Runnable {
             drained.retainAll(unfinished);
             for (UUID id : unfinished) {
                 if (!drained.contains(id)) {
-                    cursors.putIfAbsent(id, -1);
+                    cursors.computeIfAbsent(id, k -> new JobCursor());
                 }
             }
         }
@@ -181,14 +183,14 @@ final class Dispatcher implements Runnable {
         while (progress && room() > 0 && !cursors.isEmpty()) {
             progress = false;
             int share = Math.max(1, Math.min(CLAIM_BATCH, room() / cursors.size()));
-            Iterator<Map.Entry<UUID, Integer>> jobs = cursors.entrySet().iterator();
+            Iterator<Map.Entry<UUID, JobCursor>> jobs = cursors.entrySet().iterator();
             List<UUID> exhausted = new ArrayList<>();
             while (jobs.hasNext() && room() > 0) {
-                Map.Entry<UUID, Integer> job = jobs.next();
-                int claimed = claim(job, share);
-                if (claimed < 0) {
+                Map.Entry<UUID, JobCursor> job = jobs.next();
+                int read = claim(job.getKey(), job.getValue(), share);
+                if (read < 0) {
                     exhausted.add(job.getKey());
-                } else if (claimed > 0) {
+                } else if (read > 0) {
                     progress = true;
                 }
             }
@@ -197,26 +199,83 @@ final class Dispatcher implements Runnable {
         }
     }
 
-    /** Claims up to {@code share} items of one job; -1 when the job has nothing left to claim. */
-    private int claim(Map.Entry<UUID, Integer> job, int share) throws InterruptedException {
-        if (pipeline.isCancelled(job.getKey())) {
+    /** How far one job has been read. */
+    private static final class JobCursor {
+
+        /** Highest index read in index order: each item up to it is claimed, or skipped for a host in behind. */
+        int read = -1;
+        /**
+         * Hosts that had no room when reading passed their items, each with the index up to which its items are
+         * claimed; its items after that, up to {@code read}, are still to be claimed.
+         */
+        final Map<String, Integer> behind = new LinkedHashMap<>();
+    }
+
+    /**
+     * Claims up to {@code share} items of one job, first those of hosts left behind that have room again.
+     * Returns how many items were claimed or passed over, or -1 when the job has nothing left to claim.
+     */
+    private int claim(UUID jobId, JobCursor cursor, int share) throws InterruptedException {
+        if (pipeline.isCancelled(jobId)) {
             return -1;
         }
-        List<Item> items = store.queuedItems(job.getKey(), job.getValue(), share);
+        int progress = catchUp(jobId, cursor);
+        List<Item> items = store.queuedItems(jobId, cursor.read, CLAIM_BATCH);
         if (items.isEmpty()) {
-            return -1;
+            return cursor.behind.isEmpty() ? -1 : progress;
         }
         int claimed = 0;
         for (Item item : items) {
-            ArrayDeque<Item> waiting = parked.get(host(item));
-            if (waiting != null && waiting.size() >= parkPerHost && !hasSlot(host(item))) {
-                break;
+            String host = host(item);
+            if (!cursor.behind.containsKey(host)) {
+                if (claimed == share) {
+                    break;
+                }
+                if (isFull(host)) {
+                    cursor.behind.put(host, item.index() - 1);
+                } else {
+                    park(item, false);
+                    claimed++;
+                }
             }
-            park(item, false);
-            job.setValue(item.index());
-            claimed++;
+            cursor.read = item.index();
+            progress++;
         }
         releaseParked();
+        return progress;
+    }
+
+    /** Claims the items reading passed over for hosts that now have room; returns how many it claimed. */
+    private int catchUp(UUID jobId, JobCursor cursor) {
+        int claimed = 0;
+        Iterator<Map.Entry<String, Integer>> hosts = cursor.behind.entrySet().iterator();
+        while (hosts.hasNext()) {
+            Map.Entry<String, Integer> behind = hosts.next();
+            String host = behind.getKey();
+            boolean caughtUp = false;
+            while (!caughtUp && !isFull(host)) {
+                List<Item> items = store.queuedItems(jobId, behind.getValue(), CLAIM_BATCH);
+                caughtUp = items.isEmpty();
+                for (Item item : items) {
+                    if (item.index() > cursor.read) {
+                        caughtUp = true;
+                        break;
+                    }
+                    if (host(item).equals(host)) {
+                        if (isFull(host)) {
+                            break;
+                        }
+                        park(item, false);
+                        claimed++;
+                    }
+                    behind.setValue(item.index());
+                }
+            }
+            if (caughtUp) {
+                // Reading at the cursor takes this host's items again from here on.
+                hosts.remove();
+            }
+        }
         return claimed;
     }
 
@@ -246,6 +305,12 @@ final class Dispatcher implements Runnable {
                 hosts.remove();
             }
         }
+    }
+
+    /** Parked items enough to keep the host's slots busy: more would only take memory. */
+    private boolean isFull(String host) {
+        ArrayDeque<Item> waiting = parked.get(host);
+        return waiting != null && waiting.size() >= parkPerHost;
     }
 
     private boolean hasSlot(String host) {

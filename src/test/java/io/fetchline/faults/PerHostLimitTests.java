@@ -70,6 +70,33 @@ class PerHostLimitTests extends FaultyOriginTest {
     }
 
     @Test
+    void hostWithMoreItemsThanCanWaitDoesNotHoldBackTheHostsAfterIt() {
+        List<String> urls = new ArrayList<>();
+        // More than the 64 items the dispatcher keeps waiting per host.
+        for (int i = 0; i < 90; i++) {
+            origin.file("/many/" + i + ".bin", 100, 300 + i);
+            origin.route("/many/" + i + ".bin").delayBeforeHeaders(Duration.ofMillis(30));
+            urls.add(origin.url("/many/" + i + ".bin"));
+        }
+        for (int i = 0; i < 3; i++) {
+            other.file("/after-many/" + i + ".bin", 100, 400 + i);
+            urls.add(other.url("/after-many/" + i + ".bin"));
+        }
+
+        String job = api.submit(urls);
+        api.awaitState(job, "SUCCEEDED", FINISHES);
+
+        List<RecordedRequest> many = origin.requests().stream().filter(r -> r.path().startsWith("/many/")).toList();
+        assertThat(many).hasSize(90);
+        assertThat(origin.maxConcurrent("/many/")).isEqualTo(2);
+        for (int i = 0; i < 3; i++) {
+            assertThat(other.requests("/after-many/" + i + ".bin").get(0).arrivedAt())
+                    .as("item %d of the other host", i).isBefore(many.get(10).arrivedAt());
+        }
+        assertThat(files(job)).hasSize(93);
+    }
+
+    @Test
     void itemsWaitingForTheirHostAreNotClaimedAgainWhenAnotherJobArrives() {
         List<String> urls = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
