@@ -41,4 +41,13 @@ public final class FetchFailure extends Exception {
     public Duration retryAfter() {
         return retryAfter;
     }
+
+    /** A duration as a person would write it in a setting: {@code 2s}, {@code 200ms}, {@code 1.5s}. */
+    public static String describe(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis < 1000) {
+            return millis + "ms";
+        }
+        return millis % 1000 == 0 ? millis / 1000 + "s" : millis / 1000.0 + "s";
+    }
 }

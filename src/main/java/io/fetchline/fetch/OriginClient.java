@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
@@ -45,9 +46,11 @@ public final class OriginClient implements Closeable {
     private final PoolingHttpClientConnectionManager connections;
     private final int maxRedirects;
     private final Timeout readTimeout;
+    private final Duration connectTimeout;
 
     public OriginClient(FetchlineProperties.Fetch config, int maxConnections, DnsResolver resolver) {
         this.maxRedirects = config.maxRedirects();
+        this.connectTimeout = config.connectTimeout();
         this.readTimeout = Timeout.of(config.readTimeout());
         this.connections = PoolingHttpClientConnectionManagerBuilder.create()
                 .setDnsResolver(resolver)
@@ -102,11 +105,13 @@ public final class OriginClient implements Closeable {
                 return new OriginResponse(request, response, target);
             }
             new OriginResponse(request, response, target).close();
+            URI next = resolveRedirect(target, location);
             if (hop >= maxRedirects) {
-                throw new FetchFailure(ErrorCode.REDIRECT_LIMIT,
-                        "more than " + maxRedirects + " redirects (last to " + Urls.masked(location) + ")");
+                throw new FetchFailure(ErrorCode.REDIRECT_LIMIT, "more than " + maxRedirects
+                        + " redirects (fetchline.fetch.max-redirects); the next was to "
+                        + Urls.masked(next.toString()));
             }
-            target = resolveRedirect(target, location);
+            target = next;
         }
     }
 
@@ -145,14 +150,23 @@ public final class OriginClient implements Closeable {
         return next;
     }
 
-    /** Maps what the client threw to the error codes of the API; the message keeps the cause readable. */
-    public static FetchFailure failureOf(IOException ex) {
+    /**
+     * Maps what the client threw to the error codes of the API; the message keeps the cause readable and names
+     * the setting behind a timeout.
+     */
+    public FetchFailure failureOf(IOException ex) {
         String detail = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
         if (ex instanceof BlockedAddressException) {
             return new FetchFailure(ErrorCode.BLOCKED_ADDRESS, detail, ex);
         }
-        if (ex instanceof SocketTimeoutException || ex instanceof ConnectTimeoutException) {
-            return new FetchFailure(ErrorCode.TIMEOUT, "timed out: " + detail, ex);
+        // Before SocketTimeoutException: a socket's own connect timeout arrives wrapped in this one.
+        if (ex instanceof ConnectTimeoutException) {
+            return new FetchFailure(ErrorCode.TIMEOUT, "no connection within " + FetchFailure.describe(connectTimeout)
+                    + " (fetchline.fetch.connect-timeout)", ex);
+        }
+        if (ex instanceof SocketTimeoutException) {
+            return new FetchFailure(ErrorCode.TIMEOUT, "no data for "
+                    + FetchFailure.describe(readTimeout.toDuration()) + " (fetchline.fetch.read-timeout)", ex);
         }
         if (ex instanceof ConnectionClosedException) {
             return new FetchFailure(ErrorCode.TRUNCATED, "connection closed early: " + detail, ex);

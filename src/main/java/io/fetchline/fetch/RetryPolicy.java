@@ -66,9 +66,10 @@ public final class RetryPolicy {
         if (failure.retryAfter() == null) {
             return "";
         }
+        // The server spoke in whole seconds; the cap is shown as configured.
         long asked = failure.retryAfter().toSeconds();
         return failure.retryAfter().compareTo(backoffMax) > 0
-                ? "; last Retry-After " + asked + "s capped to " + backoffMax.toSeconds() + "s"
+                ? "; last Retry-After " + asked + "s capped to " + FetchFailure.describe(backoffMax)
                 : "; last Retry-After " + asked + "s";
     }
 

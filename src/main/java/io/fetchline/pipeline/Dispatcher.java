@@ -6,12 +6,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -28,8 +28,10 @@ import io.fetchline.job.JobStore;
 /**
  * Feeds the fetch queue from the store: round-robin across jobs, so a small job is not stuck behind a large
  * one, and never more than {@code per-host-connections} items of one host in the fetch queue or in fetchers.
- * Items of a busy host wait here ("parked"), so fetchers stay busy with other hosts meanwhile; a host's slots go
- * to its waiting jobs in turn, so jobs sharing one host share it fairly too.
+ * Items of a busy host wait here ("parked"), so fetchers stay busy with other hosts meanwhile. When a host has
+ * as many parked as it can use, reading its job goes on past its items, which are read again once it has room:
+ * a job of thousands of URLs of one host does not hold back the few of another host that follow them. A host's
+ * slots go to its waiting jobs in turn, so jobs sharing one host share it fairly too.
  *
  * <p>All state below is touched by the dispatcher thread only; other threads talk to it through {@link #events}.
  */
@@ -49,15 +51,17 @@ final class Dispatcher implements Runnable {
     private final Semaphore wake = new Semaphore(0);
     private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
 
+    /** How far each job has been read; iteration order is the round-robin order. */
+    private final Map<UUID, JobCursor> cursors = new LinkedHashMap<>();
     /**
-     * Per unfinished job, the highest index claimed so far; iteration order is the round-robin order. A job stays
-     * here until it finishes even when nothing is left to claim, since its claimed items may still read QUEUED in
-     * the store until the next progress write, and starting it over would fetch them twice.
+     * Jobs read to the end whose last items may still be here or in fetchers, though QUEUED in the store: read
+     * again from the start, they would be claimed twice.
      */
-    private final Map<UUID, Integer> cursors = new LinkedHashMap<>();
-    private final Set<UUID> exhausted = new HashSet<>();
+    private final Set<UUID> drained = new HashSet<>();
     private final Map<String, Integer> hostSlots = new HashMap<>();
     private final Map<String, HostQueue> parked = new HashMap<>();
+    /** Items waiting out a retry delay, each with what removes its partial file should its job be cancelled. */
+    private final Map<Item, Runnable> waiting = new HashMap<>();
     private boolean refreshJobs = true;
 
     Dispatcher(Pipeline pipeline, JobStore store, ScheduledExecutorService timer, int perHost, int fetchers) {
@@ -83,7 +87,7 @@ final class Dispatcher implements Runnable {
     void jobRequeued(UUID jobId) {
         events.add(() -> {
             cursors.remove(jobId);
-            exhausted.remove(jobId);
+            drained.remove(jobId);
             refreshJobs = true;
         });
         wake.release();
@@ -92,8 +96,16 @@ final class Dispatcher implements Runnable {
     void jobCancelled(UUID jobId) {
         events.add(() -> {
             cursors.remove(jobId);
-            exhausted.remove(jobId);
+            drained.remove(jobId);
             parked.values().forEach(queue -> queue.removeJob(jobId));
+            // Their timers still fire, and then find nothing to hand back.
+            waiting.entrySet().removeIf(entry -> {
+                if (!entry.getKey().jobId().equals(jobId)) {
+                    return false;
+                }
+                entry.getValue().run();
+                return true;
+            });
         });
         wake.release();
     }
@@ -105,16 +117,30 @@ final class Dispatcher implements Runnable {
         wake.release();
     }
 
-    /** Hands an item back after a wait that holds no thread. */
-    void retryAfter(Item item, Duration delay) {
+    /**
+     * Hands an item back after a wait that holds no thread.
+     *
+     * @param discard removes the item's partial file; run instead when its job is cancelled during the wait
+     */
+    void retryAfter(Item item, Duration delay, Runnable discard) {
+        // Queued before the timer exists, so the hand-back always finds the item registered.
+        events.add(() -> waiting.put(item, discard));
         timer.schedule(() -> {
             events.add(() -> {
-                if (!pipeline.isCancelled(item.jobId())) {
+                Runnable discardPartial = waiting.remove(item);
+                if (discardPartial == null) {
+                    return;
+                }
+                if (pipeline.isCancelled(item.jobId())) {
+                    // The cancel came between the finisher's decision and this item's registration.
+                    discardPartial.run();
+                } else {
                     park(item, true);
                 }
             });
             wake.release();
         }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        wake.release();
     }
 
     @Override
@@ -142,51 +168,110 @@ final class Dispatcher implements Runnable {
         if (refreshJobs) {
             refreshJobs = false;
             List<UUID> unfinished = store.unfinishedJobIds();
-            cursors.keySet().retainAll(unfinished);
-            exhausted.retainAll(unfinished);
-            unfinished.forEach(id -> cursors.putIfAbsent(id, -1));
+            drained.retainAll(unfinished);
+            for (UUID id : unfinished) {
+                if (!drained.contains(id)) {
+                    cursors.computeIfAbsent(id, k -> new JobCursor());
+                }
+            }
         }
         boolean progress = true;
-        while (progress && room() > 0 && cursors.size() > exhausted.size()) {
+        while (progress && room() > 0 && !cursors.isEmpty()) {
             progress = false;
-            int share = Math.max(1, Math.min(CLAIM_BATCH, room() / (cursors.size() - exhausted.size())));
-            for (Map.Entry<UUID, Integer> job : cursors.entrySet()) {
-                if (room() <= 0) {
-                    break;
-                }
-                if (exhausted.contains(job.getKey())) {
-                    continue;
-                }
-                int claimed = claim(job, share);
-                if (claimed < 0) {
+            int share = Math.max(1, Math.min(CLAIM_BATCH, room() / cursors.size()));
+            Iterator<Map.Entry<UUID, JobCursor>> jobs = cursors.entrySet().iterator();
+            List<UUID> exhausted = new ArrayList<>();
+            while (jobs.hasNext() && room() > 0) {
+                Map.Entry<UUID, JobCursor> job = jobs.next();
+                int read = claim(job.getKey(), job.getValue(), share);
+                if (read < 0) {
                     exhausted.add(job.getKey());
-                } else if (claimed > 0) {
+                } else if (read > 0) {
                     progress = true;
                 }
             }
+            exhausted.forEach(cursors::remove);
+            drained.addAll(exhausted);
         }
     }
 
-    /** Claims up to {@code share} items of one job; -1 when the job has nothing left to claim. */
-    private int claim(Map.Entry<UUID, Integer> job, int share) throws InterruptedException {
-        if (pipeline.isCancelled(job.getKey())) {
+    /** How far one job has been read. */
+    private static final class JobCursor {
+
+        /** Highest index read in index order: each item up to it is claimed, or skipped for a host in behind. */
+        int read = -1;
+        /**
+         * Hosts that had no room when reading passed their items, each with the index up to which its items are
+         * claimed; its items after that, up to {@code read}, are still to be claimed.
+         */
+        final Map<String, Integer> behind = new LinkedHashMap<>();
+    }
+
+    /**
+     * Claims up to {@code share} items of one job, first those of hosts left behind that have room again.
+     * Returns how many items were claimed or passed over, or -1 when the job has nothing left to claim.
+     */
+    private int claim(UUID jobId, JobCursor cursor, int share) throws InterruptedException {
+        if (pipeline.isCancelled(jobId)) {
             return -1;
         }
-        List<Item> items = store.queuedItems(job.getKey(), job.getValue(), share);
+        int progress = catchUp(jobId, cursor);
+        List<Item> items = store.queuedItems(jobId, cursor.read, CLAIM_BATCH);
         if (items.isEmpty()) {
-            return -1;
+            return cursor.behind.isEmpty() ? -1 : progress;
         }
         int claimed = 0;
         for (Item item : items) {
-            HostQueue waiting = parked.get(host(item));
-            if (waiting != null && waiting.size(item.jobId()) >= parkPerHost && !hasSlot(host(item))) {
-                break;
+            String host = host(item);
+            if (!cursor.behind.containsKey(host)) {
+                if (claimed == share) {
+                    break;
+                }
+                if (isFull(host, jobId)) {
+                    cursor.behind.put(host, item.index() - 1);
+                } else {
+                    park(item, false);
+                    claimed++;
+                }
             }
-            park(item, false);
-            job.setValue(item.index());
-            claimed++;
+            cursor.read = item.index();
+            progress++;
         }
         releaseParked();
+        return progress;
+    }
+
+    /** Claims the items reading passed over for hosts that now have room; returns how many it claimed. */
+    private int catchUp(UUID jobId, JobCursor cursor) {
+        int claimed = 0;
+        Iterator<Map.Entry<String, Integer>> hosts = cursor.behind.entrySet().iterator();
+        while (hosts.hasNext()) {
+            Map.Entry<String, Integer> behind = hosts.next();
+            String host = behind.getKey();
+            boolean caughtUp = false;
+            while (!caughtUp && !isFull(host, jobId)) {
+                List<Item> items = store.queuedItems(jobId, behind.getValue(), CLAIM_BATCH);
+                caughtUp = items.isEmpty();
+                for (Item item : items) {
+                    if (item.index() > cursor.read) {
+                        caughtUp = true;
+                        break;
+                    }
+                    if (host(item).equals(host)) {
+                        if (isFull(host, jobId)) {
+                            break;
+                        }
+                        park(item, false);
+                        claimed++;
+                    }
+                    behind.setValue(item.index());
+                }
+            }
+            if (caughtUp) {
+                // Reading at the cursor takes this host's items again from here on.
+                hosts.remove();
+            }
+        }
         return claimed;
     }
 
@@ -208,6 +293,12 @@ final class Dispatcher implements Runnable {
                 hosts.remove();
             }
         }
+    }
+
+    /** The job has parked enough items of the host to keep its slots busy: more would only take memory. */
+    private boolean isFull(String host, UUID jobId) {
+        HostQueue waiting = parked.get(host);
+        return waiting != null && waiting.size(jobId) >= parkPerHost;
     }
 
     /** The parked items of one host, by job; {@link #poll()} takes from each job in turn. */

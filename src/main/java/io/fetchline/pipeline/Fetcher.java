@@ -112,21 +112,31 @@ final class Fetcher implements Runnable {
                 transfer.size = from + contentLength;
             }
             if (maxFileSize != null && transfer.size != null && transfer.size > maxFileSize) {
-                throw new FetchFailure(ErrorCode.TOO_LARGE,
-                        "size " + transfer.size + " bytes exceeds fetchline.fetch.max-file-size of " + maxFileSize);
+                throw new FetchFailure(ErrorCode.TOO_LARGE, "size " + transfer.size
+                        + " bytes exceeds fetchline.fetch.max-file-size of " + maxFileSize + " bytes");
             }
-            String validator = response.header("ETag") != null ? response.header("ETag")
-                    : response.header("Last-Modified");
             if (from == 0) {
-                transfer.validator = validator;
+                transfer.validator = validator(response);
             }
             name(transfer, response.header("Content-Disposition"));
             open(transfer, from);
             stream(transfer, response.body(), from);
         } catch (IOException ex) {
             throw transfer.cancelled ? new FetchFailure(ErrorCode.CONNECTION, "cancelled", ex)
-                    : OriginClient.failureOf(ex);
+                    : client.failureOf(ex);
         }
+    }
+
+    /**
+     * What If-Range may carry on the next attempt: a strong ETag, else Last-Modified. A weak ETag never matches
+     * in If-Range, so sending it would only make the origin send the whole file again.
+     */
+    private static String validator(OriginResponse response) {
+        String etag = response.header("ETag");
+        if (etag != null && !etag.trim().startsWith("W/")) {
+            return etag.trim();
+        }
+        return response.header("Last-Modified");
     }
 
     /** Bytes already in the item's {@code .part} file, which a resumed attempt does not fetch again. */
@@ -151,13 +161,16 @@ final class Fetcher implements Runnable {
         int status = response.status();
         if (status == 206) {
             ContentRange range = ContentRange.parse(response.header("Content-Range"));
-            if (from == 0 || range == null || range.start() != from) {
-                transfer.restart = true;
-                throw new FetchFailure(ErrorCode.PROTOCOL, "206 for another range (asked for bytes=" + from
-                        + "-, got " + response.header("Content-Range") + "); starting over", 206, null, null);
+            // Bytes from the first one on are as good as a 200: the attempt then starts the file over.
+            if (range != null && (range.start() == from || range.start() == 0)) {
+                if (range.start() > 0) {
+                    rehash(transfer, from);
+                }
+                return range.start();
             }
-            rehash(transfer, from);
-            return from;
+            transfer.restart = true;
+            throw new FetchFailure(ErrorCode.PROTOCOL, "206 for another range (asked for bytes=" + from
+                    + "-, got " + response.header("Content-Range") + "); starting over", 206, null, null);
         }
         if (status == 416 && from > 0) {
             ContentRange range = ContentRange.parse(response.header("Content-Range"));
@@ -173,7 +186,7 @@ final class Fetcher implements Runnable {
                     416, null, null);
         }
         if (status < 200 || status > 299) {
-            throw new FetchFailure(ErrorCode.HTTP_STATUS, status + " " + reason(response), status,
+            throw new FetchFailure(ErrorCode.HTTP_STATUS, (status + " " + reason(response)).trim(), status,
                     RetryPolicy.parseRetryAfter(response.header("Retry-After"), Instant.now()), null);
         }
         // A full 200 answer to a ranged request: the origin does not do ranges, or the file changed.
@@ -271,18 +284,26 @@ final class Fetcher implements Runnable {
                         + transfer.storageFailure.getMessage(), transfer.storageFailure);
             }
             if (error != null) {
-                throw OriginClient.failureOf(error);
+                FetchFailure failure = client.failureOf(error);
+                throw failure.code() == ErrorCode.TRUNCATED
+                        ? new FetchFailure(ErrorCode.TRUNCATED, endedEarly(transfer, offset), error) : failure;
             }
             if (eof) {
                 break;
             }
         }
         if (transfer.size != null && offset < transfer.size) {
-            throw new FetchFailure(ErrorCode.TRUNCATED, "body ended after " + offset + " of " + transfer.size + " bytes");
+            throw new FetchFailure(ErrorCode.TRUNCATED, endedEarly(transfer, offset));
         }
         if (transfer.size == null) {
             transfer.size = offset;
         }
+    }
+
+    /** Counted in the file, not in the response: a resumed attempt's numbers add up across attempts. */
+    private static String endedEarly(Transfer transfer, long offset) {
+        return transfer.size == null ? "body ended at byte " + offset + " before its end was sent"
+                : "body ended at byte " + offset + " of " + transfer.size;
     }
 
     private static void closeQuietly(Transfer transfer) {

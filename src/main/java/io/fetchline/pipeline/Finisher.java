@@ -128,7 +128,7 @@ final class Finisher {
         Item waiting = transfer.snapshot(ItemState.ACTIVE, null, new ItemError(failure.code(), failure.getMessage()
                 + "; attempt " + (transfer.attempt + 1) + " in " + delay.toMillis() + " ms"), null);
         pipeline.ended(transfer, waiting);
-        pipeline.dispatcher().retryAfter(waiting, delay);
+        pipeline.dispatcher().retryAfter(waiting, delay, () -> discard(transfer));
     }
 
     private void end(Transfer transfer, ItemState state, String sha256, ItemError error) {
@@ -151,5 +151,7 @@ final class Finisher {
         if (transfer.file != null) {
             storage.discard(transfer.item.jobId(), transfer.file);
         }
+        // The item's bytes are those of its file, and there is none left.
+        transfer.bytes = 0;
     }
 }
