@@ -70,6 +70,7 @@ final class ServiceProcess implements AutoCloseable {
         command.addAll(List.of(moreSettings));
         starts++;
         try {
+            Files.createDirectories(home);
             Files.createDirectories(Path.of("target", "it-logs"));
             log = Path.of("target", "it-logs", name + "-" + starts + ".log").toAbsolutePath();
             process = new ProcessBuilder(command)
