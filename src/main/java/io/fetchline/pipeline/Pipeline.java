@@ -149,11 +149,7 @@ public class Pipeline implements SmartLifecycle {
         timer.shutdownNow();
         await(timer, Duration.ofSeconds(5));
         flush();
-        // Items waiting for a retry, or whose fetcher did not stop in time, are not in flight any more either.
-        int requeued = store.requeueActive();
-        if (requeued > 0) {
-            log.info("Left {} more unfinished items queued for the next start", requeued);
-        }
+        requeueLeftovers();
         try {
             client.close();
         } catch (java.io.IOException ignored) {
@@ -232,6 +228,18 @@ public class Pipeline implements SmartLifecycle {
                 progress.expectedSha256(), ItemState.QUEUED, progress.file(), progress.bytes(), progress.size(),
                 null, progress.httpStatus(), transfer.item.attempts(), null, progress.validator(),
                 progress.startedAt(), null);
+    }
+
+    /** Items waiting for a retry, or whose fetcher did not stop in time, are not in flight any more either. */
+    private void requeueLeftovers() {
+        try {
+            int requeued = store.requeueActive();
+            if (requeued > 0) {
+                log.info("Left {} more unfinished items queued for the next start", requeued);
+            }
+        } catch (RuntimeException ex) {
+            log.warn("Cannot queue unfinished items again now; the next start does: {}", ex.getMessage());
+        }
     }
 
     private void flush() {
