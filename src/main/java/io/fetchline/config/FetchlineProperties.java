@@ -17,7 +17,12 @@ public record FetchlineProperties(
         @DefaultValue Pipeline pipeline,
         @DefaultValue Fetch fetch) {
 
-    public record Storage(@DefaultValue("./downloads") Path root, @DefaultValue("false") boolean fsync) {
+    /**
+     * @param fsync force each file to disk before it is renamed into place, and its folder after: without it a
+     *     power cut can leave a file that was reported complete empty or short. It costs most with many small
+     *     files (about a quarter fewer 16 KiB files a second); large files hardly notice.
+     */
+    public record Storage(@DefaultValue("./downloads") Path root, @DefaultValue("true") boolean fsync) {
     }
 
     public record Security(@DefaultValue List<String> apiKeys) {

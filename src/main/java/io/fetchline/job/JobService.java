@@ -53,6 +53,8 @@ public class JobService {
             // Two requests with one key at once: the one stored first wins, the other is its repeat.
             return earlier(submission).orElseThrow(() -> raced);
         }
+        // The 202 promises the job survives anything, a power cut included.
+        store.sync();
         log.info("Job {} accepted with {} items", id, submission.items().size());
         pipeline.jobsChanged();
         return new Submitted(store.findJob(id).orElseThrow(), Outcome.CREATED);
@@ -97,6 +99,7 @@ public class JobService {
         }
         java.util.OptionalInt cancelled = store.cancel(id, Instant.now());
         if (cancelled.isPresent()) {
+            store.sync();
             pipeline.cancelled(id, cancelled.getAsInt());
             log.info("Job {} cancelled", id);
         }
@@ -110,6 +113,7 @@ public class JobService {
         }
         boolean retried = store.retry(id);
         if (retried) {
+            store.sync();
             // A job with nothing to retry is done again at once.
             store.finishIfDone(id, Instant.now());
             pipeline.retried(id);

@@ -1,11 +1,14 @@
 package io.fetchline.job;
 
+import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import javax.sql.DataSource;
@@ -15,6 +18,8 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.JdbcUtils;
+import org.springframework.jdbc.support.MetaDataAccessException;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -31,10 +36,13 @@ public class JobStore {
     /** Naming both key columns lets H2 read the primary key in order and stop at the limit, instead of sorting. */
     private static final String IN_INDEX_ORDER = " ORDER BY job_seq, idx";
 
+    private final DataSource dataSource;
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
+    private volatile Boolean h2;
 
     public JobStore(DataSource dataSource) {
+        this.dataSource = dataSource;
         this.jdbc = JdbcClient.create(dataSource);
         this.batch = new NamedParameterJdbcTemplate(new JdbcTemplate(dataSource));
     }
@@ -270,6 +278,62 @@ public class JobStore {
     /** After a crash nothing is in flight: active items go back to the queue, keeping their file and bytes. */
     public int requeueActive() {
         return jdbc.sql("UPDATE items SET state = 'QUEUED' WHERE state = 'ACTIVE'").update();
+    }
+
+    /**
+     * Stores the name an item has just reserved, before any byte is written under it: after a crash every
+     * {@code .part} or finished file on disk then has an item that owns it.
+     */
+    public void recordFile(UUID jobId, int index, String file) {
+        jdbc.sql("UPDATE items SET file = :file WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND idx = :idx"
+                + " AND state IN ('QUEUED', 'ACTIVE')")
+                .param("jobId", jobId)
+                .param("idx", index)
+                .param("file", file)
+                .update();
+    }
+
+    /** Unfinished items of the job that own a file name, so may have bytes or a finished file on disk. */
+    public List<Item> unfinishedItemsWithFiles(UUID jobId) {
+        return jdbc.sql(ITEMS_OF_JOB + " AND state IN ('QUEUED', 'ACTIVE') AND file IS NOT NULL" + IN_INDEX_ORDER)
+                .param("jobId", jobId)
+                .query((rs, n) -> itemRow(jobId, rs))
+                .list();
+    }
+
+    /** The file names that unfinished items of the job own; any other {@code .part} file there is a leftover. */
+    public Set<String> unfinishedFiles(UUID jobId) {
+        return new HashSet<>(jdbc.sql("""
+                SELECT file FROM items WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId)
+                    AND state IN ('QUEUED', 'ACTIVE') AND file IS NOT NULL""")
+                .param("jobId", jobId)
+                .query(String.class)
+                .list());
+    }
+
+    /**
+     * Forces committed transactions to the disk. An H2 file database writes each commit to its file at once
+     * ({@code WRITE_DELAY=0}), which survives a killed process, but does not force it there; this makes a promise
+     * such as the submit's 202 survive a power cut too. Other databases force on commit by themselves.
+     */
+    public void sync() {
+        if (isH2()) {
+            jdbc.sql("CHECKPOINT SYNC").update();
+        }
+    }
+
+    private boolean isH2() {
+        Boolean known = h2;
+        if (known == null) {
+            try {
+                known = "H2".equalsIgnoreCase(
+                        JdbcUtils.extractDatabaseMetaData(dataSource, DatabaseMetaData::getDatabaseProductName));
+            } catch (MetaDataAccessException ex) {
+                throw new IllegalStateException("cannot tell which database the job store is", ex);
+            }
+            h2 = known;
+        }
+        return known;
     }
 
     private record Counts(ItemCounts counts, long bytes, Long expected) {

@@ -28,6 +28,7 @@ import io.fetchline.config.FetchlineProperties;
 import io.fetchline.fetch.OriginClient;
 import io.fetchline.fetch.RetryPolicy;
 import io.fetchline.job.Item;
+import io.fetchline.job.ItemState;
 import io.fetchline.job.JobStore;
 import io.fetchline.metrics.FetchlineMetrics;
 import io.fetchline.storage.Storage;
@@ -91,10 +92,7 @@ public class Pipeline implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        int requeued = store.requeueActive();
-        if (requeued > 0) {
-            log.info("Resuming {} items left active by the previous run", requeued);
-        }
+        new Recovery(store, storage).run();
         client = new OriginClient(fetchConfig, config.fetchers(), resolver);
         RetryPolicy retryPolicy = new RetryPolicy(fetchConfig.maxAttempts(), fetchConfig.retryBackoff(),
                 fetchConfig.retryBackoffMax());
@@ -137,8 +135,11 @@ public class Pipeline implements SmartLifecycle {
             List<Transfer> stragglers = new ArrayList<>(running.keySet());
             log.info("Stopping {} unfinished items; they resume on the next start", stragglers.size());
             stragglers.forEach(Transfer::abandon);
-            fetchers.shutdownNow();
-            await(fetchers, Duration.ofSeconds(5));
+            // Aborted responses end their fetchers at once; interrupting is for one stuck elsewhere.
+            if (!await(fetchers, Duration.ofSeconds(2))) {
+                fetchers.shutdownNow();
+                await(fetchers, Duration.ofSeconds(3));
+            }
         }
         writersMayStop = true;
         writers.shutdown();
@@ -148,6 +149,7 @@ public class Pipeline implements SmartLifecycle {
         timer.shutdownNow();
         await(timer, Duration.ofSeconds(5));
         flush();
+        requeueLeftovers();
         try {
             client.close();
         } catch (java.io.IOException ignored) {
@@ -188,6 +190,8 @@ public class Pipeline implements SmartLifecycle {
         }
         fetchQueue.removeIf(item -> item.jobId().equals(jobId) && releaseSlot(item));
         running.keySet().stream().filter(t -> t.item.jobId().equals(jobId)).forEach(Transfer::cancel);
+        // Items that are not running own .part files too: waiting for a retry, or resumed after a restart.
+        storage.discardParts(jobId);
     }
 
     private boolean releaseSlot(Item item) {
@@ -203,11 +207,39 @@ public class Pipeline implements SmartLifecycle {
         running.put(transfer, Boolean.TRUE);
     }
 
-    /** The attempt is over; {@code item} is its last state, or null when nothing is to be recorded. */
+    /**
+     * The transfer has reserved its file name. Stored at once rather than with the next progress: a small file
+     * can be complete and renamed before then, and after a crash a name the store does not know would be taken
+     * for someone else's file.
+     */
+    void reserved(Transfer transfer) {
+        store.recordFile(transfer.item.jobId(), transfer.item.index(), transfer.file);
+    }
+
+    /** The attempt is over; {@code item} is its last state, or null when it was abandoned by shutdown. */
     void ended(Transfer transfer, Item item) {
         running.remove(transfer);
-        if (item != null) {
-            recorder.record(item);
+        recorder.record(item != null ? item : requeued(transfer));
+    }
+
+    /** An attempt cut short by shutdown did not fail: it is queued again, not counted, and keeps its bytes. */
+    private static Item requeued(Transfer transfer) {
+        Item progress = transfer.progress();
+        return new Item(progress.jobId(), progress.index(), progress.url(), progress.requestedName(),
+                progress.expectedSha256(), ItemState.QUEUED, progress.file(), progress.bytes(), progress.size(),
+                null, progress.httpStatus(), transfer.item.attempts(), null, progress.validator(),
+                progress.startedAt(), null);
+    }
+
+    /** Items waiting for a retry, or whose fetcher did not stop in time, are not in flight any more either. */
+    private void requeueLeftovers() {
+        try {
+            int requeued = store.requeueActive();
+            if (requeued > 0) {
+                log.info("Left {} more unfinished items queued for the next start", requeued);
+            }
+        } catch (RuntimeException ex) {
+            log.warn("Cannot queue unfinished items again now; the next start does: {}", ex.getMessage());
         }
     }
 

@@ -1,10 +1,12 @@
 package io.fetchline.pipeline;
 
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.fetchline.fetch.FetchFailure;
@@ -43,6 +45,15 @@ final class Transfer {
     volatile Exception storageFailure;
     private volatile OriginResponse response;
 
+    /**
+     * Length of the gap-free start of the file, which is all a resume may rely on. Writers store chunks in
+     * parallel, so one can land before the chunk ahead of it, and a crash at that moment leaves a hole below
+     * the file's end. -1 until the first chunk is about to be written.
+     */
+    private long storedPrefix = -1;
+    /** Chunks stored beyond a gap, by offset, until the gap is filled. */
+    private final TreeMap<Long, Integer> storedAhead = new TreeMap<>();
+
     Transfer(Item item, Instant startedAt) {
         this.item = item;
         this.attempt = item.attempts() + 1;
@@ -77,6 +88,28 @@ final class Transfer {
         }
     }
 
+    /** A writer is about to store a chunk. */
+    synchronized void beforeWrite() throws IOException {
+        if (storedPrefix < 0) {
+            // No chunk of this attempt is stored yet, so the file holds exactly the bytes it resumes from.
+            storedPrefix = channel.size();
+        }
+    }
+
+    /** A writer has stored a chunk. */
+    synchronized void stored(long offset, int length) {
+        storedAhead.put(offset, length);
+        while (!storedAhead.isEmpty() && storedAhead.firstKey() <= storedPrefix) {
+            var next = storedAhead.pollFirstEntry();
+            storedPrefix = Math.max(storedPrefix, next.getKey() + next.getValue());
+        }
+    }
+
+    /** Bytes that are on disk without a gap; before the first write, those the attempt started from. */
+    synchronized long storedBytes() {
+        return storedPrefix >= 0 ? storedPrefix : bytes;
+    }
+
     String sha256Hex() {
         return HexFormat.of().formatHex(digest.digest());
     }
@@ -86,8 +119,11 @@ final class Transfer {
                 file, bytes, size, sha256, httpStatus, attempt, error, validator, startedAt, finishedAt);
     }
 
+    /** The item while its attempt runs, with only the bytes already stored without a gap. */
     Item progress() {
-        return snapshot(ItemState.ACTIVE, null, null, null);
+        return new Item(item.jobId(), item.index(), item.url(), item.requestedName(), item.expectedSha256(),
+                ItemState.ACTIVE, file, storedBytes(), size, null, httpStatus, attempt, null, validator, startedAt,
+                null);
     }
 
     private static MessageDigest sha256() {

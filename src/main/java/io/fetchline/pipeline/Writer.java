@@ -67,9 +67,11 @@ final class Writer implements Runnable {
         try {
             ByteBuffer bytes = ByteBuffer.wrap(chunk.buffer(), 0, chunk.length());
             long position = chunk.offset();
+            transfer.beforeWrite();
             while (bytes.hasRemaining()) {
                 position += transfer.channel.write(bytes, position);
             }
+            transfer.stored(chunk.offset(), chunk.length());
         } catch (IOException | RuntimeException ex) {
             transfer.storageFailure = ex;
         }

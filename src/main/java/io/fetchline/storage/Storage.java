@@ -1,16 +1,26 @@
 package io.fetchline.storage;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 import org.springframework.stereotype.Component;
 
@@ -25,15 +35,20 @@ public class Storage {
 
     public static final String PART = ".part";
     private static final int MAX_NUMBERED = 100_000;
+    private static final Pattern JOB_FOLDER = Pattern.compile(
+            "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
     private static final int MAX_NAME_BYTES = 255;
 
     private final Path root;
     private final FileNamer namer;
+    private final boolean fsync;
     private final Charset platformCharset;
 
     public Storage(FetchlineProperties properties) {
         this.root = properties.storage().root().toAbsolutePath().normalize();
         this.namer = FileNamer.forPlatform();
+        this.fsync = properties.storage().fsync();
         this.platformCharset = FileNamer.platformCharset(System.getProperty("sun.jnu.encoding"),
                 System.getProperty("file.encoding"));
     }
@@ -85,9 +100,18 @@ public class Storage {
         throw new IOException("no free name for " + name + " in " + folder);
     }
 
-    /** Moves a complete {@code .part} file to its name in one atomic step. */
+    /**
+     * Moves a complete {@code .part} file to its name in one atomic step. With fsync the folder is forced too:
+     * the file's bytes are already on disk, and without this the rename itself could be lost to a power cut
+     * after the item is recorded as succeeded.
+     */
     public void complete(UUID jobId, String file) throws IOException {
         Files.move(part(jobId, file), file(jobId, file), StandardCopyOption.ATOMIC_MOVE);
+        if (fsync) {
+            try (FileChannel folder = FileChannel.open(folder(jobId), StandardOpenOption.READ)) {
+                folder.force(true);
+            }
+        }
     }
 
     public void discard(UUID jobId, String file) {
@@ -96,6 +120,71 @@ public class Storage {
         } catch (IOException ignored) {
             // A leftover .part file is removed by the next start's clean-up.
         }
+    }
+
+    /** Cuts the job's {@code .part} file down to {@code length} bytes if it is longer. */
+    public void trimPart(UUID jobId, String file, long length) throws IOException {
+        try (FileChannel channel = FileChannel.open(part(jobId, file), StandardOpenOption.WRITE)) {
+            if (channel.size() > length) {
+                channel.truncate(length);
+            }
+        }
+    }
+
+    /** Removes every {@code .part} file of the job; finished files stay. */
+    public void discardParts(UUID jobId) {
+        try {
+            for (Path part : parts(jobId)) {
+                Files.deleteIfExists(part);
+            }
+        } catch (IOException ignored) {
+            // Leftover .part files are removed by the next start's clean-up.
+        }
+    }
+
+    /**
+     * Claims {@code file} again for an item that already owns the name but lost its {@code .part} file, so no
+     * other item takes the name meanwhile. False when the name is held by a file already.
+     */
+    public boolean reclaim(UUID jobId, String file) throws IOException {
+        Files.createDirectories(folder(jobId));
+        if (Files.exists(file(jobId, file))) {
+            return false;
+        }
+        try {
+            Files.createFile(part(jobId, file));
+        } catch (FileAlreadyExistsException held) {
+            // Already claimed by its own .part file.
+        }
+        return true;
+    }
+
+    /** Ids of the job folders under the root; anything else there is not ours and is left alone. */
+    public List<UUID> jobFolders() throws IOException {
+        List<UUID> ids = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return ids;
+        }
+        try (DirectoryStream<Path> folders = Files.newDirectoryStream(root, Files::isDirectory)) {
+            for (Path folder : folders) {
+                String name = folder.getFileName().toString();
+                if (JOB_FOLDER.matcher(name).matches()) {
+                    ids.add(UUID.fromString(name));
+                }
+            }
+        }
+        return ids;
+    }
+
+    /** The job's {@code .part} files. */
+    public List<Path> parts(UUID jobId) throws IOException {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> parts = Files.newDirectoryStream(folder(jobId), "*" + PART)) {
+            parts.forEach(found::add);
+        } catch (NoSuchFileException none) {
+            // No folder, no parts.
+        }
+        return found;
     }
 
     /**
@@ -114,6 +203,20 @@ public class Storage {
         } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException("every JVM has SHA-256", ex);
         }
+    }
+
+    /** Lowercase hex SHA-256 of a finished file, read from disk. */
+    public String sha256(UUID jobId, String file) throws IOException {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("every JVM has SHA-256", ex);
+        }
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file(jobId, file)), digest)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(digest.digest());
     }
 
     /** Resolves a name and proves the result is directly inside the folder, whatever the name holds. */
