@@ -63,7 +63,7 @@ class CrashRecoveryIT {
             origin.route(path).bytesPerSecond(1536 * 1024);
         }
         files.put("/crash/small.bin", origin.file("/crash/small.bin", 20_000, 9));
-        service = new ServiceProcess("crash-large", home);
+        service = new ServiceProcess("crash-large", home, "--fetchline.storage.fsync=true");
         FetchlineClient first = service.start();
         String id = first.submit(files.keySet().stream().map(origin::url).toList());
 
