@@ -12,6 +12,7 @@
 #   KEEP=1, FETCHLINE_JAR=path, RESULTS=path   as in run.sh
 # Exit status: 0 target met, 3 target missed, 1 the download or its checksum failed.
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 SIZE_GIB=${SIZE_GIB:-4}

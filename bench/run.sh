@@ -14,6 +14,7 @@
 #                           average to drop below n; other work on the machine skews every number
 #   RESULTS=path.md         also write the Markdown report there, and the raw runs to path.csv
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS=${ROUNDS:-3}
@@ -218,7 +219,7 @@ report() {
         for tool in "${TOOLS[@]}"; do
             secs=$(field "$corpus" "$tool" 5 | median)
             [[ $secs == NA ]] && continue
-            fps=$(awk -v n="$(field "$corpus" "$tool" 6 | head -n 1)" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')
+            fps=$(awk -v n="$(field "$corpus" "$tool" 6 | head -n 1)" -v s="$secs" 'BEGIN { printf (n / s < 10 ? "%.3f" : "%.1f"), n / s }')
             if [[ $tool == fetchline ]]; then fl_fps=$fps; else best_other=$(awk -v a="$best_other" -v b="$fps" 'BEGIN { print (b > a ? b : a) }'); fi
         done
         for tool in "${TOOLS[@]}"; do
@@ -228,7 +229,7 @@ report() {
                 echo "| $corpus | $tool | 0/$ROUNDS | – | – | – | – | – | – | |"
                 continue
             fi
-            fps=$(awk -v n="$(field "$corpus" "$tool" 6 | head -n 1)" -v s="$secs" 'BEGIN { printf "%.1f", n / s }')
+            fps=$(awk -v n="$(field "$corpus" "$tool" 6 | head -n 1)" -v s="$secs" 'BEGIN { printf (n / s < 10 ? "%.3f" : "%.1f"), n / s }')
             mbs=$(awk -v b="$(field "$corpus" "$tool" 7 | head -n 1)" -v s="$secs" 'BEGIN { printf "%.1f", b / 1e6 / s }')
             peak=$(field "$corpus" "$tool" 8 | sort -g | tail -n 1 | awk '{ printf "%.0f", $1 / 1024 }')
             cpu=$(field "$corpus" "$tool" 10 | median)

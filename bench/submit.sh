@@ -14,6 +14,7 @@
 #   KEEP=1, FETCHLINE_JAR=path, RESULTS=path   as in run.sh
 # Exit status: 0 both targets met, 3 a target missed, 1 something failed.
 set -euo pipefail
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-5}
@@ -77,7 +78,7 @@ accept_times() {
 }
 
 status_latency() {
-    local n=100000 t0 t1 meta i state running=0 code
+    local n=100000 t0 t1 meta i state running code
     mkdir -p "$WORK/corpus"
     seeded_stream status | head -c 16384 >"$WORK/corpus/same.bin"
     start_nginx "$WORK/corpus" # /same/<name> serves same.bin
@@ -96,16 +97,19 @@ status_latency() {
         meta=$(curl -sS -o "$WORK/status.json" -w '%{http_code} %{time_total}' "$FL_URL/api/v1/jobs/$JOB_ID")
         code=${meta% *}
         [[ $code == 200 ]] || die "GET returned $code"
-        echo "${meta#* }" >>"$WORK/latency"
         state=$(jq -r .state "$WORK/status.json")
-        [[ $state == RUNNING || $state == QUEUED ]] && running=$((running + 1))
+        echo "${meta#* } $state" >>"$WORK/latency" # seconds, and the state that response showed
         sleep 0.1
     done
-    local taken p50 p99 max
+    # Percentiles over the responses that showed the job still QUEUED or RUNNING.
+    awk '$2 == "RUNNING" || $2 == "QUEUED" { print $1 * 1000 }' "$WORK/latency" >"$WORK/latency-running-ms"
+    local taken p50 p99 max all_p99
     taken=$(wc -l <"$WORK/latency")
-    p50=$(awk '{ print $1 * 1000 }' "$WORK/latency" | percentile 50)
-    p99=$(awk '{ print $1 * 1000 }' "$WORK/latency" | percentile 99)
-    max=$(awk '{ print $1 * 1000 }' "$WORK/latency" | sort -g | tail -n 1)
+    running=$(wc -l <"$WORK/latency-running-ms")
+    p50=$(percentile 50 <"$WORK/latency-running-ms")
+    p99=$(percentile 99 <"$WORK/latency-running-ms")
+    max=$(sort -g "$WORK/latency-running-ms" | tail -n 1)
+    all_p99=$(awk '{ print $1 * 1000 }' "$WORK/latency" | percentile 99)
 
     log "waiting for the job to finish (at most ${JOB_TIMEOUT}s)"
     fl_wait "$JOB_ID" "$JOB_TIMEOUT" || true
@@ -127,11 +131,12 @@ status_latency() {
     echo "| measure | value |"
     echo "| --- | --- |"
     echo "| POST of the $n URLs until 202 | ${accept_s} s |"
-    echo "| GETs taken (one per ~100 ms) / of them while the job was QUEUED or RUNNING | $taken / $running |"
-    echo "| p50 | $p50 ms |"
+    echo "| GETs taken (one every ~100 ms) / of them showing the job QUEUED or RUNNING | $taken / $running |"
+    echo "| p50 while running | $p50 ms |"
     check_target "$p99" "$P99_TARGET_MS"
-    echo "| p99 | **$p99 ms** (target p99 < $P99_TARGET_MS ms: $VERDICT) |"
-    echo "| max | $max ms |"
+    echo "| p99 while running | **$p99 ms** (target p99 < $P99_TARGET_MS ms: $VERDICT) |"
+    echo "| max while running | $max ms |"
+    echo "| p99 of all $taken GETs | $all_p99 ms |"
     echo "| job at the end | $JOB_STATE after $seconds s, items $items |"
     echo "| files/s over the whole job (POST to terminal) | $(awk -v n="$done_files" -v s="$seconds" 'BEGIN { printf "%.1f", n / s }') |"
     echo "| files on disk with the served SHA-256 | $verified |"
@@ -158,7 +163,10 @@ verify_same() {
 
 # check_target VALUE LIMIT: sets VERDICT (met when VALUE < LIMIT) and counts misses.
 check_target() {
-    if awk -v v="$1" -v l="$2" 'BEGIN { exit !(v < l) }'; then
+    if [[ $1 == NA ]]; then
+        VERDICT="no data"
+        MISSED=$((MISSED + 1))
+    elif awk -v v="$1" -v l="$2" 'BEGIN { exit !(v < l) }'; then
         VERDICT=met
     else
         VERDICT=MISSED
