@@ -27,6 +27,7 @@ public class FetchlineMetrics {
             Duration.ofMinutes(15), Duration.ofHours(1)};
 
     private final MeterRegistry registry;
+    private boolean bound;
     private final AtomicInteger fetchers = new AtomicInteger();
     private final AtomicInteger writers = new AtomicInteger();
     private final Counter bytes;
@@ -57,10 +58,14 @@ public class FetchlineMetrics {
                 .register(registry);
     }
 
-    /** Queue and pool gauges, bound once the pipeline has built them. */
-    public void bindPipeline(Collection<?> fetchQueue, int fetchCapacity, Collection<?> writeQueue,
+    /** Queue and pool gauges, bound once the pipeline has built them; a restarted pipeline keeps the first. */
+    public synchronized void bindPipeline(Collection<?> fetchQueue, int fetchCapacity, Collection<?> writeQueue,
             int writeCapacity, ExecutorService fetcherPool, int fetcherCount, ExecutorService writerPool,
             int writerCount) {
+        if (bound) {
+            return;
+        }
+        bound = true;
         queue("fetch", fetchQueue, fetchCapacity);
         queue("write", writeQueue, writeCapacity);
         pool("fetcher", fetchers, fetcherCount);

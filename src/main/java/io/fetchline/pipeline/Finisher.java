@@ -48,7 +48,7 @@ final class Finisher {
         if (transfer.cancelled || pipeline.isCancelled(transfer.item.jobId())) {
             // The cancel itself recorded the item; recording here could undo a retry that came since.
             discard(transfer);
-            pipeline.ended(transfer, null);
+            pipeline.dropped(transfer);
             return;
         }
         if (failure == null) {
