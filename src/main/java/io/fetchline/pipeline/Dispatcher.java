@@ -275,11 +275,7 @@ final class Dispatcher implements Runnable {
         return claimed;
     }
 
-    /** Holds an item until its host has a slot; {@code first} for an item coming back from a retry wait. */
     private void park(Item item, boolean first) {
-        if (!first) {
-            pipeline.claimed(item);
-        }
         parked.computeIfAbsent(host(item), h -> new HostQueue()).add(item, first);
     }
 

@@ -59,8 +59,6 @@ public class Pipeline implements SmartLifecycle {
     private final ProgressRecorder recorder;
     private final Map<Transfer, Boolean> running = new ConcurrentHashMap<>();
     private final Set<UUID> cancelled = ConcurrentHashMap.newKeySet();
-    /** Per job, items claimed from the store and not yet ended: while above zero the job cannot be done. */
-    private final Map<UUID, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
     private volatile boolean started;
     private volatile boolean writersMayStop;
@@ -89,7 +87,7 @@ public class Pipeline implements SmartLifecycle {
         int chunkSize = (int) Math.min(config.chunkSize().toBytes(), Integer.MAX_VALUE - 8);
         // One buffer per queue slot, plus one being filled by each fetcher and one being written by each writer.
         this.pool = new ChunkPool(config.writeQueueCapacity() + config.fetchers() + config.writers(), chunkSize);
-        this.recorder = new ProgressRecorder(store, this::mayBeDone);
+        this.recorder = new ProgressRecorder(store);
     }
 
     @Override
@@ -186,7 +184,6 @@ public class Pipeline implements SmartLifecycle {
     /** The job and {@code items} of its items are cancelled in the store; let go of them here. */
     public void cancelled(UUID jobId, int items) {
         cancelled.add(jobId);
-        inFlight.remove(jobId);
         metrics.cancelled(items);
         if (dispatcher != null) {
             dispatcher.jobCancelled(jobId);
@@ -215,16 +212,6 @@ public class Pipeline implements SmartLifecycle {
      * can be complete and renamed before then, and after a crash a name the store does not know would be taken
      * for someone else's file.
      */
-    /** The dispatcher took an item of the store into the pipeline. */
-    void claimed(Item item) {
-        inFlight.computeIfAbsent(item.jobId(), job -> new AtomicInteger()).incrementAndGet();
-    }
-
-    private boolean mayBeDone(UUID jobId) {
-        AtomicInteger count = inFlight.get(jobId);
-        return count == null || count.get() <= 0;
-    }
-
     /** The attempt was cancelled: the cancel recorded its item already. */
     void dropped(Transfer transfer) {
         running.remove(transfer);
@@ -237,9 +224,6 @@ public class Pipeline implements SmartLifecycle {
     /** The attempt is over; {@code item} is its last state, or null when it was abandoned by shutdown. */
     void ended(Transfer transfer, Item item) {
         running.remove(transfer);
-        if (item != null && item.state().isTerminal()) {
-            inFlight.computeIfPresent(item.jobId(), (job, count) -> count.decrementAndGet() <= 0 ? null : count);
-        }
         recorder.record(item != null ? item : requeued(transfer));
     }
 

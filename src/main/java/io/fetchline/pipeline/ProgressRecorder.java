@@ -1,22 +1,20 @@
 package io.fetchline.pipeline;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemState;
+import io.fetchline.job.JobState;
 import io.fetchline.job.JobStore;
 
 /**
@@ -30,22 +28,11 @@ final class ProgressRecorder {
     private record Key(UUID jobId, int index) {
     }
 
-    /** How often jobs passed over for having items in flight are looked at anyway, should that count be off. */
-    private static final Duration SWEEP = Duration.ofSeconds(2);
-
     private final JobStore store;
-    private final Predicate<UUID> mayBeDone;
     private final Map<Key, Item> pending = new ConcurrentHashMap<>();
-    private final Set<UUID> passedOver = new HashSet<>();
-    private Instant lastSweep = Instant.now();
 
-    /**
-     * @param mayBeDone whether a job may have nothing left in flight: counting a large job's items is the most
-     *     expensive query there is, so it runs only then, not after every item that ends
-     */
-    ProgressRecorder(JobStore store, Predicate<UUID> mayBeDone) {
+    ProgressRecorder(JobStore store) {
         this.store = store;
-        this.mayBeDone = mayBeDone;
     }
 
     void record(Item item) {
@@ -61,12 +48,6 @@ final class ProgressRecorder {
         for (Transfer transfer : running) {
             Item progress = transfer.progress();
             batch.merge(new Key(progress.jobId(), progress.index()), progress, ProgressRecorder::latest);
-        }
-        Instant now = Instant.now();
-        if (Duration.between(lastSweep, now).compareTo(SWEEP) >= 0) {
-            passedOver.forEach(job -> finishIfDone(job, now));
-            passedOver.clear();
-            lastSweep = now;
         }
         if (batch.isEmpty()) {
             return;
@@ -85,17 +66,14 @@ final class ProgressRecorder {
             }
         }
         started.forEach(store::markRunning);
+        Instant now = Instant.now();
         for (UUID job : ended) {
-            if (mayBeDone.test(job)) {
-                finishIfDone(job, now);
-            } else {
-                passedOver.add(job);
-            }
+            store.finishIfDone(job, now).ifPresent(state -> log(job, state));
         }
     }
 
-    private void finishIfDone(UUID job, Instant now) {
-        store.finishIfDone(job, now).ifPresent(state -> log.info("Job {} finished: {}", job, state));
+    private static void log(UUID job, JobState state) {
+        log.info("Job {} finished: {}", job, state);
     }
 
     /** A final state is never replaced by an earlier progress report that arrives after it. */
