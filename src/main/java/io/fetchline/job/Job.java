@@ -20,4 +20,13 @@ public record Job(
     public String directory() {
         return id.toString();
     }
+
+    /** What the job's items add up to. */
+    public record Progress(ItemCounts counts, long bytesDownloaded, Long bytesExpected) {
+    }
+
+    public Job with(Progress progress) {
+        return new Job(id, label, state, createdAt, startedAt, finishedAt, progress.counts(),
+                progress.bytesDownloaded(), progress.bytesExpected());
+    }
 }

@@ -19,10 +19,12 @@ public class JobService {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
     private final JobStore store;
+    private final JobProgress progress;
     private final Pipeline pipeline;
 
-    public JobService(JobStore store, Pipeline pipeline) {
+    public JobService(JobStore store, JobProgress progress, Pipeline pipeline) {
         this.store = store;
+        this.progress = progress;
         this.pipeline = pipeline;
     }
 
@@ -57,23 +59,27 @@ public class JobService {
         store.sync();
         log.info("Job {} accepted with {} items", id, submission.items().size());
         pipeline.jobsChanged();
-        return new Submitted(store.findJob(id).orElseThrow(), Outcome.CREATED);
+        // Nothing has run yet: no need to count what was just stored.
+        int total = submission.items().size();
+        Job created = store.findJobRow(id).orElseThrow()
+                .with(new Job.Progress(new ItemCounts(total, total, 0, 0, 0, 0), 0, null));
+        return new Submitted(created, Outcome.CREATED);
     }
 
     private Optional<Submitted> earlier(Submission submission) {
         return store.findByIdempotencyKey(submission.idempotencyKey()).map(stored -> {
-            Job job = store.findJob(stored.jobId()).orElseThrow();
+            Job job = job(stored.jobId()).orElseThrow();
             return new Submitted(job, stored.requestSha256().equals(submission.requestSha256()) ? Outcome.REPEATED
                     : Outcome.KEY_CONFLICT);
         });
     }
 
     public Optional<Job> job(UUID id) {
-        return store.findJob(id);
+        return store.findJobRow(id).map(progress::of);
     }
 
     public List<Job> jobs(JobState state, int offset, int limit) {
-        return store.listJobs(state, offset, limit);
+        return store.listJobRows(state, offset, limit).stream().map(progress::of).toList();
     }
 
     public int countJobs(JobState state) {
@@ -94,12 +100,13 @@ public class JobService {
 
     /** Empty when the job does not exist; false inside when it was already terminal. */
     public Optional<Boolean> cancel(UUID id) {
-        if (store.findJob(id).isEmpty()) {
+        if (store.findJobRow(id).isEmpty()) {
             return Optional.empty();
         }
         java.util.OptionalInt cancelled = store.cancel(id, Instant.now());
         if (cancelled.isPresent()) {
             store.sync();
+            progress.forget(id);
             pipeline.cancelled(id, cancelled.getAsInt());
             log.info("Job {} cancelled", id);
         }
@@ -108,12 +115,13 @@ public class JobService {
 
     /** Empty when the job does not exist; false inside when it is not terminal. */
     public Optional<Boolean> retry(UUID id) {
-        if (store.findJob(id).isEmpty()) {
+        if (store.findJobRow(id).isEmpty()) {
             return Optional.empty();
         }
         boolean retried = store.retry(id);
         if (retried) {
             store.sync();
+            progress.forget(id);
             // A job with nothing to retry is done again at once.
             store.finishIfDone(id, Instant.now());
             pipeline.retried(id);

@@ -94,15 +94,16 @@ public class JobStore {
                 .optional();
     }
 
-    public Optional<Job> findJob(UUID id) {
+    /** The job's own row: its item counts are all zero but the total, and its bytes unknown. */
+    public Optional<Job> findJobRow(UUID id) {
         return jdbc.sql("SELECT id, label, state, created_at, started_at, finished_at, item_count FROM jobs WHERE id = :id")
                 .param("id", id)
                 .query(this::jobRow)
-                .optional()
-                .map(this::withCounts);
+                .optional();
     }
 
-    public List<Job> listJobs(JobState state, int offset, int limit) {
+    /** Rows of jobs, newest first, as {@link #findJobRow}. */
+    public List<Job> listJobRows(JobState state, int offset, int limit) {
         return jdbc.sql("""
                 SELECT id, label, state, created_at, started_at, finished_at, item_count FROM jobs
                 WHERE (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)
@@ -111,10 +112,7 @@ public class JobStore {
                 .param("limit", limit)
                 .param("offset", offset)
                 .query(this::jobRow)
-                .list()
-                .stream()
-                .map(this::withCounts)
-                .toList();
+                .list();
     }
 
     public int countJobs(JobState state) {
@@ -217,7 +215,7 @@ public class JobStore {
     /** Gives a job its terminal state once none of its items is left to do. */
     @Transactional
     public Optional<JobState> finishIfDone(UUID jobId, Instant finishedAt) {
-        ItemCounts counts = counts(jobId, 0).counts();
+        ItemCounts counts = progress(jobId, 0).counts();
         if (counts.unfinished() > 0) {
             return Optional.empty();
         }
@@ -336,10 +334,8 @@ public class JobStore {
         return known;
     }
 
-    private record Counts(ItemCounts counts, long bytes, Long expected) {
-    }
-
-    private Counts counts(UUID jobId, int total) {
+    /** Counts every item of the job by state and sums their bytes: the most expensive query of the store. */
+    public Job.Progress progress(UUID jobId, int total) {
         int[] byState = new int[ItemState.values().length];
         long[] sums = new long[3];
         jdbc.sql("""
@@ -364,13 +360,7 @@ public class JobStore {
         ItemCounts counts = new ItemCounts(Math.max(total, counted), byState[0], byState[1], byState[2], byState[3],
                 byState[4]);
         Long expected = sums[2] == 0 ? sums[1] : null;
-        return new Counts(counts, sums[0], expected);
-    }
-
-    private Job withCounts(Job job) {
-        Counts counts = counts(job.id(), job.items().total());
-        return new Job(job.id(), job.label(), job.state(), job.createdAt(), job.startedAt(), job.finishedAt(),
-                counts.counts(), counts.bytes(), counts.expected());
+        return new Job.Progress(counts, sums[0], expected);
     }
 
     private Job jobRow(ResultSet rs, int row) throws SQLException {
