@@ -12,11 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.fetchline.FetchlineClient;
 import io.fetchline.origin.RecordedRequest;
@@ -24,34 +20,9 @@ import io.fetchline.origin.TestOrigin;
 import tools.jackson.databind.JsonNode;
 
 /** SIGKILL at the worst moments: nothing accepted is lost, nothing is fetched twice, nothing is left behind. */
-class CrashRecoveryIT {
+class CrashRecoveryIT extends ServiceProcessTest {
 
-    private static final int MiB = 1024 * 1024;
     private static final Duration FINISH = Duration.ofSeconds(90);
-
-    private static TestOrigin origin;
-
-    @TempDir
-    Path home;
-
-    private ServiceProcess service;
-
-    @BeforeAll
-    static void startOrigin() {
-        origin = TestOrigin.start();
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
-    }
-
-    @AfterEach
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
-    }
 
     @Test
     void resumesLargeFilesFromTheirPartFilesAfterSigkill() throws IOException {

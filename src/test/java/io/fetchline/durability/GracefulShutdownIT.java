@@ -16,45 +16,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import io.fetchline.FetchlineClient;
 import io.fetchline.origin.TestOrigin;
 import tools.jackson.databind.JsonNode;
 
 /** SIGTERM mid-job: the service stops within its grace period, and the next start finishes the job. */
-class GracefulShutdownIT {
+class GracefulShutdownIT extends ServiceProcessTest {
 
-    private static final int MiB = 1024 * 1024;
     private static final Duration SHUTDOWN_PHASE = Duration.ofSeconds(10);
-
-    private static TestOrigin origin;
-
-    @TempDir
-    Path home;
-
-    private ServiceProcess service;
-
-    @BeforeAll
-    static void startOrigin() {
-        origin = TestOrigin.start();
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        origin.close();
-    }
-
-    @AfterEach
-    void stopService() {
-        if (service != null) {
-            service.close();
-        }
-    }
 
     @Test
     void sigtermStopsWithinTheGracePeriodAndTheNextStartFinishesTheJob() throws IOException, SQLException {
