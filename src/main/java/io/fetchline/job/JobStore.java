@@ -278,19 +278,6 @@ public class JobStore {
         return jdbc.sql("UPDATE items SET state = 'QUEUED' WHERE state = 'ACTIVE'").update();
     }
 
-    /**
-     * Stores the name an item has just reserved, before any byte is written under it: after a crash every
-     * {@code .part} or finished file on disk then has an item that owns it.
-     */
-    public void recordFile(UUID jobId, int index, String file) {
-        jdbc.sql("UPDATE items SET file = :file WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND idx = :idx"
-                + " AND state IN ('QUEUED', 'ACTIVE')")
-                .param("jobId", jobId)
-                .param("idx", index)
-                .param("file", file)
-                .update();
-    }
-
     /** Unfinished items of the job that own a file name, so may have bytes or a finished file on disk. */
     public List<Item> unfinishedItemsWithFiles(UUID jobId) {
         return jdbc.sql(ITEMS_OF_JOB + " AND state IN ('QUEUED', 'ACTIVE') AND file IS NOT NULL" + IN_INDEX_ORDER)

@@ -77,6 +77,11 @@ final class Dispatcher implements Runnable {
         this.parkPerHost = Math.max(64, 4 * perHost);
     }
 
+    /** Makes the loop look at the pipeline's state now, as on stop. */
+    void wake() {
+        wake.release();
+    }
+
     /** New work may be in the store (a job submitted or retried). */
     void jobsChanged() {
         events.add(() -> refreshJobs = true);

@@ -206,7 +206,6 @@ final class Fetcher implements Runnable {
         String base = storage.namer().baseName(item.requestedName(), contentDisposition, URI.create(item.url()));
         try {
             transfer.file = storage.reserve(item.jobId(), base);
-            pipeline.reserved(transfer);
         } catch (IOException | RuntimeException ex) {
             throw new FetchFailure(ErrorCode.STORAGE, "cannot create " + base + ": " + ex.getMessage(), ex);
         }

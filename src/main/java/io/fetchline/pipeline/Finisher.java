@@ -40,7 +40,11 @@ final class Finisher {
     }
 
     void finish(Transfer transfer) {
-        FetchFailure failure = close(transfer);
+        settle(transfer, close(transfer));
+    }
+
+    private void settle(Transfer transfer, FetchFailure closed) {
+        FetchFailure failure = closed;
         if (transfer.abandoned) {
             pipeline.ended(transfer, null);
             return;
@@ -49,6 +53,10 @@ final class Finisher {
             // The cancel itself recorded the item; recording here could undo a retry that came since.
             discard(transfer);
             pipeline.dropped(transfer);
+            return;
+        }
+        if (failure == null && !transfer.nameRecorded) {
+            pipeline.afterNameRecorded(transfer, () -> settle(transfer, null));
             return;
         }
         if (failure == null) {

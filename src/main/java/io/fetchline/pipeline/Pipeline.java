@@ -103,6 +103,8 @@ public class Pipeline implements SmartLifecycle {
         writersMayStop = false;
         timer = new ScheduledThreadPoolExecutor(1, named("pipeline-timer"));
         timer.setRemoveOnCancelPolicy(true);
+        // Retries still waiting at shutdown are requeued in the store, not run.
+        timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         dispatcher = new Dispatcher(this, store, timer, fetchConfig.perHostConnections(), config.fetchers());
         fetchers = fixedPool("fetcher", config.fetchers());
         writers = fixedPool("writer", config.writers());
@@ -128,7 +130,9 @@ public class Pipeline implements SmartLifecycle {
             return;
         }
         started = false;
-        dispatcherThread.interrupt();
+        // Never interrupt a thread that may be inside H2: an interrupted file channel closes the database.
+        dispatcher.wake();
+        join(dispatcherThread, Duration.ofSeconds(10));
         fetchQueue.clear();
         fetchers.shutdown();
         if (!await(fetchers, grace)) {
@@ -146,8 +150,10 @@ public class Pipeline implements SmartLifecycle {
         if (!await(writers, Duration.ofSeconds(10))) {
             writers.shutdownNow();
         }
-        timer.shutdownNow();
-        await(timer, Duration.ofSeconds(5));
+        timer.shutdown();
+        await(timer, Duration.ofSeconds(10));
+        // Twice: completions waiting for the first write record their items for the second.
+        flush();
         flush();
         requeueLeftovers();
         try {
@@ -217,8 +223,9 @@ public class Pipeline implements SmartLifecycle {
         running.remove(transfer);
     }
 
-    void reserved(Transfer transfer) {
-        store.recordFile(transfer.item.jobId(), transfer.item.index(), transfer.file);
+    /** Runs {@code completion} once the store knows the transfer's file name: right after the next write. */
+    void afterNameRecorded(Transfer transfer, Runnable completion) {
+        recorder.afterNameRecorded(transfer, completion);
     }
 
     /** The attempt is over; {@code item} is its last state, or null when it was abandoned by shutdown. */
@@ -285,6 +292,14 @@ public class Pipeline implements SmartLifecycle {
             thread.setDaemon(false);
             return thread;
         };
+    }
+
+    private static void join(Thread thread, Duration timeout) {
+        try {
+            thread.join(timeout.toMillis());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static boolean await(ExecutorService executor, Duration timeout) {

@@ -2,7 +2,9 @@ package io.fetchline.pipeline;
 
 import java.time.Instant;
 import java.util.Collection;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -30,9 +32,15 @@ final class ProgressRecorder {
 
     private final JobStore store;
     private final Map<Key, Item> pending = new ConcurrentHashMap<>();
+    private final Map<Transfer, Runnable> awaitingName = new ConcurrentHashMap<>();
 
     ProgressRecorder(JobStore store) {
         this.store = store;
+    }
+
+    /** Runs {@code completion} after the first write that includes the transfer's file name. */
+    void afterNameRecorded(Transfer transfer, Runnable completion) {
+        awaitingName.put(transfer, completion);
     }
 
     void record(Item item) {
@@ -45,14 +53,25 @@ final class ProgressRecorder {
         for (Map.Entry<Key, Item> entry : pending.entrySet()) {
             batch.put(entry.getKey(), entry.getValue());
         }
+        List<Transfer> named = new ArrayList<>();
         for (Transfer transfer : running) {
             Item progress = transfer.progress();
             batch.merge(new Key(progress.jobId(), progress.index()), progress, ProgressRecorder::latest);
+            if (progress.file() != null) {
+                named.add(transfer);
+            }
         }
         if (batch.isEmpty()) {
             return;
         }
         store.recordItems(batch.values());
+        named.forEach(transfer -> transfer.nameRecorded = true);
+        for (Transfer transfer : named) {
+            Runnable completion = awaitingName.remove(transfer);
+            if (completion != null) {
+                completion.run();
+            }
+        }
         // Only what was written may leave; a newer state that arrived meanwhile stays for the next tick.
         batch.forEach(pending::remove);
         Map<UUID, Instant> started = new HashMap<>();

@@ -37,6 +37,11 @@ final class Transfer {
     /** The stored bytes no longer belong to this file: the next attempt starts from zero. */
     boolean restart;
 
+    /**
+     * The store knows this attempt's file name. A file renamed into place before that could, after a crash, be
+     * fetched again under a new name, so completion waits for it.
+     */
+    volatile boolean nameRecorded;
     volatile long bytes;
     volatile boolean endReached;
     volatile boolean cancelled;
@@ -59,6 +64,7 @@ final class Transfer {
         this.attempt = item.attempts() + 1;
         this.startedAt = item.startedAt() != null ? item.startedAt() : startedAt;
         this.file = item.file();
+        this.nameRecorded = item.file() != null;
         this.size = item.size();
         this.validator = item.validator();
         this.bytes = item.bytes();

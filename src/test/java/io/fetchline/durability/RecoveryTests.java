@@ -57,7 +57,7 @@ class RecoveryTests extends FetchlineTest {
     void aFileRenamedIntoPlaceButNotRecordedIsRecognisedNotFetchedAgain() throws IOException {
         byte[] content = origin.file("/recognise/done.bin", 50_000, 1);
         String id = api.submit(List.of(origin.url("/recognise/done.bin")));
-        store.recordFile(UUID.fromString(id), 0, "done.bin");
+        nameRecorded(id, "done.bin");
         Files.createDirectories(jobFolder(id));
         Files.write(jobFolder(id).resolve("done.bin"), content);
 
@@ -77,7 +77,7 @@ class RecoveryTests extends FetchlineTest {
         byte[] content = origin.file("/recognise/changed.bin", 40_000, 2);
         String id = api.submitJson("{\"items\": [{\"url\": \"" + origin.url("/recognise/changed.bin")
                 + "\", \"sha256\": \"" + TestOrigin.sha256(content) + "\"}]}");
-        store.recordFile(UUID.fromString(id), 0, "changed.bin");
+        nameRecorded(id, "changed.bin");
         Files.createDirectories(jobFolder(id));
         Files.write(jobFolder(id).resolve("changed.bin"), TestOrigin.randomBytes(40_000, 99));
 
@@ -186,5 +186,13 @@ class RecoveryTests extends FetchlineTest {
         }
         names.sort(null);
         return names;
+    }
+
+    /** What the pipeline's first progress write leaves in the store: the item active, under its file name. */
+    private void nameRecorded(String id, String file) {
+        Item item = store.findItem(UUID.fromString(id), 0).orElseThrow();
+        store.recordItems(List.of(new Item(item.jobId(), item.index(), item.url(), item.requestedName(),
+                item.expectedSha256(), ItemState.ACTIVE, file, 0, null, null, null, 1, null, null, Instant.now(),
+                null)));
     }
 }
