@@ -6,6 +6,7 @@ import java.net.URI;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import org.springframework.http.HttpStatus;
@@ -113,20 +114,20 @@ public class JobController {
 
     @DeleteMapping("/{id}")
     ResponseEntity<Views.JobView> cancel(@PathVariable String id) {
-        UUID jobId = jobId(id);
-        boolean cancelled = jobs.cancel(jobId).orElseThrow(() -> ApiException.notFound("job " + id));
-        if (!cancelled) {
-            throw new ApiException(HttpStatus.CONFLICT, "Conflict", "job " + id + " has already finished");
-        }
-        return ResponseEntity.accepted().body(Views.of(jobs.job(jobId).orElseThrow()));
+        return transition(id, jobs::cancel, "has already finished");
     }
 
     @PostMapping("/{id}/retry")
     ResponseEntity<Views.JobView> retry(@PathVariable String id) {
+        return transition(id, jobs::retry, "has not finished yet");
+    }
+
+    /** Cancel and retry alike: 404 for an unknown job, 409 when its state forbids it, else 202 with the job. */
+    private ResponseEntity<Views.JobView> transition(String id, Function<UUID, Optional<Boolean>> change,
+            String refusal) {
         UUID jobId = jobId(id);
-        boolean retried = jobs.retry(jobId).orElseThrow(() -> ApiException.notFound("job " + id));
-        if (!retried) {
-            throw new ApiException(HttpStatus.CONFLICT, "Conflict", "job " + id + " has not finished yet");
+        if (!change.apply(jobId).orElseThrow(() -> ApiException.notFound("job " + id))) {
+            throw new ApiException(HttpStatus.CONFLICT, "Conflict", "job " + id + " " + refusal);
         }
         return ResponseEntity.accepted().body(Views.of(jobs.job(jobId).orElseThrow()));
     }

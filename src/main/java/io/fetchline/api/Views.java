@@ -44,10 +44,8 @@ final class Views {
     }
 
     static ItemView of(Item item) {
-        ItemError error = item.error() == null ? null
-                : new ItemError(item.error().code(), item.error().message());
         return new ItemView(item.index(), Urls.masked(item.url()), item.state().name(), item.file(), item.bytes(),
-                item.size(), item.sha256(), item.httpStatus(), item.attempts(), error, time(item.startedAt()),
+                item.size(), item.sha256(), item.httpStatus(), item.attempts(), item.error(), time(item.startedAt()),
                 time(item.finishedAt()));
     }
 
