@@ -183,12 +183,11 @@ final class Dispatcher implements Runnable {
         boolean progress = true;
         while (progress && room() > 0 && !cursors.isEmpty()) {
             progress = false;
-            int share = Math.max(1, Math.min(CLAIM_BATCH, room() / cursors.size()));
             Iterator<Map.Entry<UUID, JobCursor>> jobs = cursors.entrySet().iterator();
             List<UUID> exhausted = new ArrayList<>();
             while (jobs.hasNext() && room() > 0) {
                 Map.Entry<UUID, JobCursor> job = jobs.next();
-                int read = claim(job.getKey(), job.getValue(), share);
+                int read = claim(job.getKey(), job.getValue());
                 if (read < 0) {
                     exhausted.add(job.getKey());
                 } else if (read > 0) {
@@ -205,6 +204,8 @@ final class Dispatcher implements Runnable {
 
         /** Highest index read in index order: each item up to it is claimed, or skipped for a host in behind. */
         int read = -1;
+        /** Reading in index order found the job's end; no item is added to a job later. */
+        boolean atEnd;
         /**
          * Hosts that had no room when reading passed their items, each with the index up to which its items are
          * claimed; its items after that, up to {@code read}, are still to be claimed.
@@ -213,30 +214,28 @@ final class Dispatcher implements Runnable {
     }
 
     /**
-     * Claims up to {@code share} items of one job, first those of hosts left behind that have room again.
-     * Returns how many items were claimed or passed over, or -1 when the job has nothing left to claim.
+     * Parks the next batch of one job's items, first those of hosts left behind that have room again. Parking
+     * ahead of the fetchers means one read of the store feeds many fetches; the fetch queue's order stays fair,
+     * as parked items leave each host's queue job by job. Returns how many items were claimed or passed over, or
+     * -1 when the job has nothing left to claim.
      */
-    private int claim(UUID jobId, JobCursor cursor, int share) throws InterruptedException {
+    private int claim(UUID jobId, JobCursor cursor) throws InterruptedException {
         if (pipeline.isCancelled(jobId)) {
             return -1;
         }
         int progress = catchUp(jobId, cursor);
-        List<Item> items = store.queuedItems(jobId, cursor.read, CLAIM_BATCH);
+        List<Item> items = cursor.atEnd ? List.of() : store.queuedItems(jobId, cursor.read, CLAIM_BATCH);
+        cursor.atEnd = items.size() < CLAIM_BATCH;
         if (items.isEmpty()) {
             return cursor.behind.isEmpty() ? -1 : progress;
         }
-        int claimed = 0;
         for (Item item : items) {
             String host = host(item);
             if (!cursor.behind.containsKey(host)) {
-                if (claimed == share) {
-                    break;
-                }
                 if (isFull(host, jobId)) {
                     cursor.behind.put(host, item.index() - 1);
                 } else {
                     park(item, false);
-                    claimed++;
                 }
             }
             cursor.read = item.index();
@@ -253,8 +252,9 @@ final class Dispatcher implements Runnable {
         while (hosts.hasNext()) {
             Map.Entry<String, Integer> behind = hosts.next();
             String host = behind.getKey();
+            // Reading again only once half the parked items are gone: one read then parks many.
             boolean caughtUp = false;
-            while (!caughtUp && !isFull(host, jobId)) {
+            while (!caughtUp && isLow(host, jobId)) {
                 List<Item> items = store.queuedItems(jobId, behind.getValue(), CLAIM_BATCH);
                 caughtUp = items.isEmpty();
                 for (Item item : items) {
@@ -304,6 +304,12 @@ final class Dispatcher implements Runnable {
     private boolean isFull(String host, UUID jobId) {
         HostQueue waiting = parked.get(host);
         return waiting != null && waiting.size(jobId) >= parkPerHost;
+    }
+
+    /** The job's parked items of the host are down to half what keeps its slots busy: time to read more. */
+    private boolean isLow(String host, UUID jobId) {
+        HostQueue waiting = parked.get(host);
+        return waiting == null || waiting.size(jobId) <= parkPerHost / 2;
     }
 
     /** The parked items of one host, by job; {@link #poll()} takes from each job in turn. */
