@@ -1,18 +1,23 @@
 package io.fetchline.job;
 
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
+import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -38,13 +43,17 @@ public class JobStore {
 
     private final DataSource dataSource;
     private final JdbcClient jdbc;
+    private final JdbcTemplate plain;
     private final NamedParameterJdbcTemplate batch;
+    /** A job's seq never changes, and the per-item writes would otherwise look it up once a row. */
+    private final Map<UUID, Long> seqs = new ConcurrentHashMap<>();
     private volatile Boolean h2;
 
     public JobStore(DataSource dataSource) {
         this.dataSource = dataSource;
         this.jdbc = JdbcClient.create(dataSource);
-        this.batch = new NamedParameterJdbcTemplate(new JdbcTemplate(dataSource));
+        this.plain = new JdbcTemplate(dataSource);
+        this.batch = new NamedParameterJdbcTemplate(plain);
     }
 
     public record StoredRequest(UUID jobId, String requestSha256) {
@@ -180,29 +189,50 @@ public class JobStore {
         if (items.isEmpty()) {
             return;
         }
-        SqlParameterSource[] rows = items.stream().map(item -> new MapSqlParameterSource()
-                .addValue("jobId", item.jobId())
-                .addValue("idx", item.index())
-                .addValue("state", item.state().name())
-                .addValue("file", item.file())
-                .addValue("bytes", item.bytes())
-                .addValue("size", item.size())
-                .addValue("sha256", item.sha256())
-                .addValue("httpStatus", item.httpStatus())
-                .addValue("attempts", item.attempts())
-                .addValue("errorCode", item.error() == null ? null : item.error().code().name())
-                .addValue("errorMessage", item.error() == null ? null : truncate(item.error().message(), 2000))
-                .addValue("validator", item.validator())
-                .addValue("startedAt", millis(item.startedAt()))
-                .addValue("finishedAt", millis(item.finishedAt())))
-                .toArray(SqlParameterSource[]::new);
-        batch.batchUpdate("""
-                UPDATE items SET state = :state, file = :file, bytes = :bytes, size = :size, sha256 = :sha256,
-                    http_status = :httpStatus, attempts = :attempts, error_code = :errorCode,
-                    error_message = :errorMessage, validator = :validator, started_at = :startedAt,
-                    finished_at = :finishedAt
-                WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND idx = :idx
-                    AND state IN ('QUEUED', 'ACTIVE')""", rows);
+        List<Item> rows = List.copyOf(items);
+        // The pipeline's hottest statement: positional parameters, no per-row maps, the job's seq looked up once.
+        plain.batchUpdate("""
+                UPDATE items SET state = ?, file = ?, bytes = ?, size = ?, sha256 = ?, http_status = ?, attempts = ?,
+                    error_code = ?, error_message = ?, validator = ?, started_at = ?, finished_at = ?
+                WHERE job_seq = ? AND idx = ? AND state IN ('QUEUED', 'ACTIVE')""",
+                new BatchPreparedStatementSetter() {
+                    @Override
+                    public void setValues(PreparedStatement row, int i) throws SQLException {
+                        Item item = rows.get(i);
+                        row.setString(1, item.state().name());
+                        row.setString(2, item.file());
+                        row.setLong(3, item.bytes());
+                        row.setObject(4, item.size(), Types.BIGINT);
+                        row.setString(5, item.sha256());
+                        row.setObject(6, item.httpStatus(), Types.INTEGER);
+                        row.setInt(7, item.attempts());
+                        row.setString(8, item.error() == null ? null : item.error().code().name());
+                        row.setString(9, item.error() == null ? null : truncate(item.error().message(), 2000));
+                        row.setString(10, item.validator());
+                        row.setObject(11, millis(item.startedAt()), Types.BIGINT);
+                        row.setObject(12, millis(item.finishedAt()), Types.BIGINT);
+                        row.setLong(13, seqOf(item.jobId()));
+                        row.setInt(14, item.index());
+                    }
+
+                    @Override
+                    public int getBatchSize() {
+                        return rows.size();
+                    }
+                });
+    }
+
+    private long seqOf(UUID jobId) {
+        Long seq = seqs.get(jobId);
+        if (seq == null) {
+            // An unknown job matches no item row.
+            seq = jdbc.sql("SELECT seq FROM jobs WHERE id = :id").param("id", jobId).query(Long.class).optional()
+                    .orElse(-1L);
+            if (seq >= 0) {
+                seqs.put(jobId, seq);
+            }
+        }
+        return seq;
     }
 
     public void markRunning(UUID jobId, Instant startedAt) {

@@ -16,6 +16,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import org.apache.hc.client5.http.DnsResolver;
 import org.slf4j.Logger;
@@ -43,6 +44,12 @@ public class Pipeline implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
     private static final Duration FLUSH_INTERVAL = Duration.ofMillis(200);
+    /**
+     * How long the recorder lets work gather once some is waiting. Each write is a commit that costs the store
+     * about a millisecond whatever its size, so writing every ended item at once would make the store the
+     * bottleneck; a few milliseconds more before a rename cost nothing.
+     */
+    private static final long GATHER_NANOS = Duration.ofMillis(10).toNanos();
 
     private final FetchlineProperties.Pipeline config;
     private final FetchlineProperties.Fetch fetchConfig;
@@ -62,10 +69,12 @@ public class Pipeline implements SmartLifecycle {
 
     private volatile boolean started;
     private volatile boolean writersMayStop;
+    private volatile boolean recorderMayStop;
     private ThreadPoolExecutor fetchers;
     private ThreadPoolExecutor writers;
     private ScheduledThreadPoolExecutor timer;
     private Thread dispatcherThread;
+    private Thread recorderThread;
     private Dispatcher dispatcher;
     private OriginClient client;
 
@@ -85,8 +94,10 @@ public class Pipeline implements SmartLifecycle {
         this.fetchQueue = new ArrayBlockingQueue<>(config.fetchQueueCapacity());
         this.writeQueue = new ArrayBlockingQueue<>(config.writeQueueCapacity());
         int chunkSize = (int) Math.min(config.chunkSize().toBytes(), Integer.MAX_VALUE - 8);
-        // One buffer per queue slot, plus one being filled by each fetcher and one being written by each writer.
-        this.pool = new ChunkPool(config.writeQueueCapacity() + config.fetchers() + config.writers(), chunkSize);
+        // One buffer per queue slot, plus two for each fetcher (one being filled, one held back as the transfer's
+        // last) and one being written by each writer.
+        this.pool = new ChunkPool(config.writeQueueCapacity() + 2 * config.fetchers() + config.writers(),
+                chunkSize);
         this.recorder = new ProgressRecorder(store);
     }
 
@@ -101,6 +112,7 @@ public class Pipeline implements SmartLifecycle {
 
         started = true;
         writersMayStop = false;
+        recorderMayStop = false;
         timer = new ScheduledThreadPoolExecutor(1, named("pipeline-timer"));
         timer.setRemoveOnCancelPolicy(true);
         // Retries still waiting at shutdown are requeued in the store, not run.
@@ -116,8 +128,11 @@ public class Pipeline implements SmartLifecycle {
         for (int i = 0; i < config.fetchers(); i++) {
             fetchers.execute(new Fetcher(this, client, storage, metrics, maxFileSize));
         }
-        timer.scheduleWithFixedDelay(this::flush, FLUSH_INTERVAL.toMillis(), FLUSH_INTERVAL.toMillis(),
-                TimeUnit.MILLISECONDS);
+        Thread warmUp = new Thread(Transfer::warmUpDigest, "digest-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
+        recorderThread = named("recorder").newThread(this::record);
+        recorderThread.start();
         dispatcherThread = named("dispatcher").newThread(dispatcher);
         dispatcherThread.start();
         log.info("Pipeline started: {} fetchers, {} writers, storage {}", config.fetchers(), config.writers(),
@@ -152,9 +167,12 @@ public class Pipeline implements SmartLifecycle {
         }
         timer.shutdown();
         await(timer, Duration.ofSeconds(10));
+        recorderMayStop = true;
+        recorder.wake();
+        join(recorderThread, Duration.ofSeconds(10));
         // Twice: completions waiting for the first write record their items for the second.
-        flush();
-        flush();
+        flush(true);
+        flush(true);
         requeueLeftovers();
         try {
             client.close();
@@ -182,6 +200,7 @@ public class Pipeline implements SmartLifecycle {
 
     public void retried(UUID jobId) {
         cancelled.remove(jobId);
+        recorder.requeued(jobId);
         if (dispatcher != null) {
             dispatcher.jobRequeued(jobId);
         }
@@ -213,11 +232,6 @@ public class Pipeline implements SmartLifecycle {
         running.put(transfer, Boolean.TRUE);
     }
 
-    /**
-     * The transfer has reserved its file name. Stored at once rather than with the next progress: a small file
-     * can be complete and renamed before then, and after a crash a name the store does not know would be taken
-     * for someone else's file.
-     */
     /** The attempt was cancelled: the cancel recorded its item already. */
     void dropped(Transfer transfer) {
         running.remove(transfer);
@@ -255,11 +269,43 @@ public class Pipeline implements SmartLifecycle {
         }
     }
 
-    private void flush() {
+    /** The recorder thread: writes a batch whenever one is waiting, and all running byte counts once a tick. */
+    private void record() {
+        long nextTick = System.nanoTime() + FLUSH_INTERVAL.toNanos();
+        // Runs until the writers are done, so that files finishing during shutdown are renamed as usual.
+        while (!recorderMayStop) {
+            try {
+                if (recorder.awaitWork(TimeUnit.NANOSECONDS.toMillis(nextTick - System.nanoTime()))
+                        && !recorderMayStop) {
+                    LockSupport.parkNanos(GATHER_NANOS);
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            boolean tick = System.nanoTime() - nextTick >= 0;
+            if (tick) {
+                nextTick = System.nanoTime() + FLUSH_INTERVAL.toNanos();
+            }
+            flush(tick);
+        }
+    }
+
+    private void flush(boolean tick) {
         try {
-            recorder.flush(running.keySet());
+            recorder.flush(running.keySet(), tick);
         } catch (RuntimeException ex) {
             log.error("Recording progress failed; retrying on the next tick", ex);
+            pause();
+        }
+    }
+
+    /** After a failed write: the store may be briefly unavailable, and retrying at once would only spin. */
+    private static void pause() {
+        try {
+            Thread.sleep(FLUSH_INTERVAL.toMillis());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
         }
     }
 
