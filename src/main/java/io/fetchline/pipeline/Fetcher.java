@@ -90,8 +90,10 @@ final class Fetcher implements Runnable {
             MDC.remove("job");
             MDC.remove("item");
         }
+        Chunk last = transfer.tail != null ? transfer.tail.asLast() : Chunk.end(transfer);
+        transfer.tail = null;
         transfer.pending.incrementAndGet();
-        writeQueue.put(Chunk.end(transfer));
+        writeQueue.put(last);
     }
 
     private void download(Transfer transfer) throws FetchFailure, InterruptedException {
@@ -205,21 +207,30 @@ final class Fetcher implements Runnable {
         Item item = transfer.item;
         String base = storage.namer().baseName(item.requestedName(), contentDisposition, URI.create(item.url()));
         try {
-            transfer.file = storage.reserve(item.jobId(), base);
+            Storage.Reservation reservation = storage.reserve(item.jobId(), base);
+            transfer.file = reservation.name();
+            transfer.channel = reservation.channel();
         } catch (IOException | RuntimeException ex) {
             throw new FetchFailure(ErrorCode.STORAGE, "cannot create " + base + ": " + ex.getMessage(), ex);
         }
     }
 
     private void open(Transfer transfer, long from) throws FetchFailure {
+        if (from == 0) {
+            transfer.digest.reset();
+        }
+        if (transfer.channel != null) {
+            // Just reserved: empty, and open already.
+            transfer.writesFrom(from);
+            return;
+        }
         try {
             transfer.channel = FileChannel.open(storage.part(transfer.item.jobId(), transfer.file),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             if (from == 0) {
                 transfer.channel.truncate(0);
-                transfer.digest.reset();
             }
-            transfer.bytes = from;
+            transfer.writesFrom(from);
         } catch (IOException ex) {
             throw new FetchFailure(ErrorCode.STORAGE, "cannot open " + transfer.file + ": " + ex.getMessage(), ex);
         }
@@ -271,8 +282,7 @@ final class Fetcher implements Runnable {
                             "body exceeds fetchline.fetch.max-file-size of " + maxFileSize + " bytes");
                 }
                 transfer.digest.update(buffer, 0, length);
-                transfer.pending.incrementAndGet();
-                writeQueue.put(new Chunk(transfer, buffer, length, offset));
+                hand(transfer, new Chunk(transfer, buffer, length, offset, false));
                 offset += length;
                 transfer.bytes = offset;
                 metrics.downloaded(length);
@@ -298,6 +308,29 @@ final class Fetcher implements Runnable {
         if (transfer.size == null) {
             transfer.size = offset;
         }
+    }
+
+    /**
+     * Queues a chunk for the writers, except the one that completes a file of known size: that one is held back
+     * to go with the end mark, so a small file is a single hand-off. Any other chunk goes at once, so the stored
+     * bytes, and with them progress and resume, follow a slow body closely.
+     */
+    private void hand(Transfer transfer, Chunk chunk) throws InterruptedException {
+        if (transfer.tail != null) {
+            // More bytes came after the "last" ones: the size was wrong, which the caller reports.
+            put(transfer, transfer.tail);
+            transfer.tail = null;
+        }
+        if (transfer.size != null && chunk.offset() + chunk.length() == transfer.size) {
+            transfer.tail = chunk;
+        } else {
+            put(transfer, chunk);
+        }
+    }
+
+    private void put(Transfer transfer, Chunk chunk) throws InterruptedException {
+        transfer.pending.incrementAndGet();
+        writeQueue.put(chunk);
     }
 
     /** Counted in the file, not in the response: a resumed attempt's numbers add up across attempts. */

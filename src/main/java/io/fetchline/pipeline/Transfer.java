@@ -1,6 +1,5 @@
 package io.fetchline.pipeline;
 
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,16 +23,19 @@ final class Transfer {
     final Item item;
     final int attempt;
     final Instant startedAt;
-    final MessageDigest digest = sha256();
+    final MessageDigest digest = newSha256();
     /** Chunks handed to the writers and not yet stored, the end chunk included. */
     final AtomicInteger pending = new AtomicInteger();
 
-    String file;
+    /** Read by the recorder while the fetcher sets it. */
+    volatile String file;
     Long size;
     Integer httpStatus;
     String validator;
     FileChannel channel;
     FetchFailure failure;
+    /** The chunk that completes the file, held back by the fetcher to go to the writers as the last one. */
+    Chunk tail;
     /** The stored bytes no longer belong to this file: the next attempt starts from zero. */
     boolean restart;
 
@@ -53,7 +55,7 @@ final class Transfer {
     /**
      * Length of the gap-free start of the file, which is all a resume may rely on. Writers store chunks in
      * parallel, so one can land before the chunk ahead of it, and a crash at that moment leaves a hole below
-     * the file's end. -1 until the first chunk is about to be written.
+     * the file's end. -1 until the file is open.
      */
     private long storedPrefix = -1;
     /** Chunks stored beyond a gap, by offset, until the gap is filled. */
@@ -94,12 +96,10 @@ final class Transfer {
         }
     }
 
-    /** A writer is about to store a chunk. */
-    synchronized void beforeWrite() throws IOException {
-        if (storedPrefix < 0) {
-            // No chunk of this attempt is stored yet, so the file holds exactly the bytes it resumes from.
-            storedPrefix = channel.size();
-        }
+    /** The file is open and holds exactly the {@code from} bytes the body continues. */
+    synchronized void writesFrom(long from) {
+        storedPrefix = from;
+        bytes = from;
     }
 
     /** A writer has stored a chunk. */
@@ -130,6 +130,34 @@ final class Transfer {
         return new Item(item.jobId(), item.index(), item.url(), item.requestedName(), item.expectedSha256(),
                 ItemState.ACTIVE, file, storedBytes(), size, null, httpStatus, attempt, null, validator, startedAt,
                 null);
+    }
+
+    private static final MessageDigest SHA256 = sha256();
+
+    /**
+     * Hashes a few megabytes in small pieces, so that the JIT compiles the digest's update path, with its
+     * SHA-NI/AVX intrinsic, before the first download. A download calls update once per chunk, far too seldom to
+     * get it compiled soon; until then SHA-256 runs as plain Java at a tenth of the speed, and large files crawl
+     * for the first minutes of a fresh process.
+     */
+    static void warmUpDigest() {
+        MessageDigest digest = newSha256();
+        byte[] block = new byte[4096];
+        for (int i = 0; i < 20_000; i++) {
+            digest.update(block, 0, block.length);
+            if (i % 64 == 0) {
+                digest.digest();
+            }
+        }
+    }
+
+    /** A copy of a fresh digest: cheaper than looking the algorithm up among the providers for every item. */
+    private static MessageDigest newSha256() {
+        try {
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException ex) {
+            return sha256();
+        }
     }
 
     private static MessageDigest sha256() {

@@ -49,11 +49,12 @@ final class Writer implements Runnable {
 
     private void handle(Chunk chunk) {
         Transfer transfer = chunk.transfer();
-        if (chunk.isEnd()) {
-            transfer.endReached = true;
-        } else {
+        if (chunk.buffer() != null) {
             write(transfer, chunk);
             pool.give(chunk.buffer());
+        }
+        if (chunk.last()) {
+            transfer.endReached = true;
         }
         if (transfer.pending.decrementAndGet() == 0 && transfer.endReached) {
             finisher.finish(transfer);
@@ -67,7 +68,6 @@ final class Writer implements Runnable {
         try {
             ByteBuffer bytes = ByteBuffer.wrap(chunk.buffer(), 0, chunk.length());
             long position = chunk.offset();
-            transfer.beforeWrite();
             while (bytes.hasRemaining()) {
                 position += transfer.channel.write(bytes, position);
             }

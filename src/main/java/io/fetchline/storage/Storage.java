@@ -73,31 +73,48 @@ public class Storage {
         return inside(folder(jobId), file);
     }
 
+    /** A claimed name and its {@code .part} file, created empty and open for writing. */
+    public record Reservation(String name, FileChannel channel) {
+    }
+
     /**
      * Claims the first free one of {@code name}, {@code name-1.ext}, {@code name-2.ext}, … in the job's folder by
-     * creating its empty {@code .part} file, and returns the claimed name.
+     * creating its empty {@code .part} file, and returns the claimed name with that file open for writing.
      */
-    public String reserve(UUID jobId, String name) throws IOException {
-        Path folder = Files.createDirectories(folder(jobId));
+    public Reservation reserve(UUID jobId, String name) throws IOException {
+        Path folder = folder(jobId);
         for (int n = 0; n < MAX_NUMBERED; n++) {
             String candidate = n == 0 ? name : namer.numbered(name, n);
             Path target = inside(folder, candidate);
             if (Files.exists(target)) {
                 continue;
             }
+            FileChannel channel;
             try {
-                Files.createFile(inside(folder, partName(candidate)));
+                channel = createPart(folder, candidate);
             } catch (FileAlreadyExistsException taken) {
                 continue;
             }
             // Another item may have renamed its finished file into this name between our two checks.
             if (Files.exists(target)) {
+                channel.close();
                 Files.deleteIfExists(inside(folder, partName(candidate)));
                 continue;
             }
-            return candidate;
+            return new Reservation(candidate, channel);
         }
         throw new IOException("no free name for " + name + " in " + folder);
+    }
+
+    private FileChannel createPart(Path folder, String name) throws IOException {
+        Path part = inside(folder, partName(name));
+        try {
+            return FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException noFolder) {
+            // The job's first file, or its folder was removed since: creating it first on every file costs syscalls.
+            Files.createDirectories(folder);
+            return FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
     }
 
     /**
