@@ -32,7 +32,7 @@ final class Fetcher implements Runnable {
 
     private final Pipeline pipeline;
     private final BlockingQueue<Item> fetchQueue;
-    private final BlockingQueue<Chunk> writeQueue;
+    private final WriteQueues writeQueues;
     private final ChunkPool pool;
     private final OriginClient client;
     private final Storage storage;
@@ -42,7 +42,7 @@ final class Fetcher implements Runnable {
     Fetcher(Pipeline pipeline, OriginClient client, Storage storage, FetchlineMetrics metrics, Long maxFileSize) {
         this.pipeline = pipeline;
         this.fetchQueue = pipeline.fetchQueue();
-        this.writeQueue = pipeline.writeQueue();
+        this.writeQueues = pipeline.writeQueues();
         this.pool = pipeline.pool();
         this.client = client;
         this.storage = storage;
@@ -74,7 +74,7 @@ final class Fetcher implements Runnable {
         if (pipeline.isCancelled(item.jobId())) {
             return;
         }
-        Transfer transfer = new Transfer(item, Instant.now());
+        Transfer transfer = new Transfer(item, Instant.now(), writeQueues.assign());
         pipeline.started(transfer);
         MDC.put("job", item.jobId().toString());
         MDC.put("item", Integer.toString(item.index()));
@@ -93,7 +93,7 @@ final class Fetcher implements Runnable {
         Chunk last = transfer.tail != null ? transfer.tail.asLast() : Chunk.end(transfer);
         transfer.tail = null;
         transfer.pending.incrementAndGet();
-        writeQueue.put(last);
+        writeQueues.put(last);
     }
 
     private void download(Transfer transfer) throws FetchFailure, InterruptedException {
@@ -330,7 +330,7 @@ final class Fetcher implements Runnable {
 
     private void put(Transfer transfer, Chunk chunk) throws InterruptedException {
         transfer.pending.incrementAndGet();
-        writeQueue.put(chunk);
+        writeQueues.put(chunk);
     }
 
     /** Counted in the file, not in the response: a resumed attempt's numbers add up across attempts. */

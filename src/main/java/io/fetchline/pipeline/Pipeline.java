@@ -61,7 +61,7 @@ public class Pipeline implements SmartLifecycle {
     private final boolean fsync;
 
     private final BlockingQueue<Item> fetchQueue;
-    private final BlockingQueue<Chunk> writeQueue;
+    private final WriteQueues writeQueues;
     private final ChunkPool pool;
     private final ProgressRecorder recorder;
     private final Map<Transfer, Boolean> running = new ConcurrentHashMap<>();
@@ -92,7 +92,7 @@ public class Pipeline implements SmartLifecycle {
         this.grace = shutdownPhase.minus(Duration.ofSeconds(5)).isNegative() ? Duration.ZERO
                 : shutdownPhase.minus(Duration.ofSeconds(5));
         this.fetchQueue = new ArrayBlockingQueue<>(config.fetchQueueCapacity());
-        this.writeQueue = new ArrayBlockingQueue<>(config.writeQueueCapacity());
+        this.writeQueues = new WriteQueues(config.writers(), config.writeQueueCapacity());
         int chunkSize = (int) Math.min(config.chunkSize().toBytes(), Integer.MAX_VALUE - 8);
         // One buffer per queue slot, plus two for each fetcher (one being filled, one held back as the transfer's
         // last) and one being written by each writer.
@@ -120,10 +120,10 @@ public class Pipeline implements SmartLifecycle {
         dispatcher = new Dispatcher(this, store, timer, fetchConfig.perHostConnections(), config.fetchers());
         fetchers = fixedPool("fetcher", config.fetchers());
         writers = fixedPool("writer", config.writers());
-        metrics.bindPipeline(fetchQueue, config.fetchQueueCapacity(), writeQueue, config.writeQueueCapacity(),
+        metrics.bindPipeline(fetchQueue, config.fetchQueueCapacity(), writeQueues, config.writeQueueCapacity(),
                 fetchers, config.fetchers(), writers, config.writers());
         for (int i = 0; i < config.writers(); i++) {
-            writers.execute(new Writer(this, finisher, metrics));
+            writers.execute(new Writer(this, writeQueues.of(i), finisher, metrics));
         }
         for (int i = 0; i < config.fetchers(); i++) {
             fetchers.execute(new Fetcher(this, client, storage, metrics, maxFileSize));
@@ -313,8 +313,8 @@ public class Pipeline implements SmartLifecycle {
         return fetchQueue;
     }
 
-    BlockingQueue<Chunk> writeQueue() {
-        return writeQueue;
+    WriteQueues writeQueues() {
+        return writeQueues;
     }
 
     ChunkPool pool() {

@@ -24,6 +24,8 @@ final class Transfer {
     final int attempt;
     final Instant startedAt;
     final MessageDigest digest = newSha256();
+    /** The writer that stores this attempt's chunks, all of them. */
+    final int writer;
     /** Chunks handed to the writers and not yet stored, the end chunk included. */
     final AtomicInteger pending = new AtomicInteger();
 
@@ -61,8 +63,9 @@ final class Transfer {
     /** Chunks stored beyond a gap, by offset, until the gap is filled. */
     private final TreeMap<Long, Integer> storedAhead = new TreeMap<>();
 
-    Transfer(Item item, Instant startedAt) {
+    Transfer(Item item, Instant startedAt, int writer) {
         this.item = item;
+        this.writer = writer;
         this.attempt = item.attempts() + 1;
         this.startedAt = item.startedAt() != null ? item.startedAt() : startedAt;
         this.file = item.file();

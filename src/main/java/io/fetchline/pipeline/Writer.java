@@ -19,9 +19,9 @@ final class Writer implements Runnable {
     private final Finisher finisher;
     private final FetchlineMetrics metrics;
 
-    Writer(Pipeline pipeline, Finisher finisher, FetchlineMetrics metrics) {
+    Writer(Pipeline pipeline, BlockingQueue<Chunk> writeQueue, Finisher finisher, FetchlineMetrics metrics) {
         this.pipeline = pipeline;
-        this.writeQueue = pipeline.writeQueue();
+        this.writeQueue = writeQueue;
         this.pool = pipeline.pool();
         this.finisher = finisher;
         this.metrics = metrics;
