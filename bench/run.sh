@@ -8,7 +8,8 @@
 #   ROUNDS=3                measured rounds per corpus (tools alternate inside each round)
 #   WARMUP=1                unmeasured rounds first (JIT, page cache, memory handed back to the host)
 #   KEEP=1                  keep the temp dir (corpora, downloads, logs, raw CSV)
-#   FETCHLINE_JAVA_OPTS=""  JVM options for Fetchline (default: none, so the JVM's default heap)
+#   FETCHLINE_JAVA_OPTS     JVM options for Fetchline (default: $FETCHLINE_DEFAULT_JVM, as README says to run it;
+#                           set it to " " for none, so the JVM's default heap)
 #   FETCHLINE_JAR=path      use this jar instead of building HEAD in a temp clone
 #   MAX_LOAD=n              before each run, wait (up to LOAD_WAIT=300 s) for the 1-minute load
 #                           average to drop below n; other work on the machine skews every number
@@ -20,7 +21,7 @@ source "$(dirname "$0")/lib.sh"
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1}
 PARALLEL=16
-FETCHLINE_JAVA_OPTS=${FETCHLINE_JAVA_OPTS:-}
+FETCHLINE_JAVA_OPTS=${FETCHLINE_JAVA_OPTS:-$FETCHLINE_DEFAULT_JVM}
 TOOLS=(fetchline aria2c wget2 curl)
 
 # corpus -> "file count, file size in bytes, timeout of one run in seconds"
@@ -209,7 +210,7 @@ report() {
     echo
     machine_facts
     echo "- rounds: $ROUNDS measured (+$WARMUP warm-up), medians of successful runs;" \
-        "Fetchline JVM options: ${FETCHLINE_JAVA_OPTS:-none (default heap: $(default_max_heap))}"
+        "Fetchline JVM options: '${FETCHLINE_JAVA_OPTS}' (max heap: $(default_max_heap))"
     echo
     echo "| corpus | tool | ok runs | median s | median files/s | median MB/s | peak RSS MiB | median CPU s | median sync s after | Fetchline ÷ fastest other |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"

@@ -54,7 +54,7 @@ url_list() {
 accept_times() {
     local dead_port size run times median_s
     dead_port=$(free_port) # nothing listens there: the items fail slowly, one fetcher at a time
-    start_fetchline submit "" --fetchline.pipeline.fetchers=1
+    start_fetchline submit "$FETCHLINE_DEFAULT_JVM" --fetchline.pipeline.fetchers=1
     echo "### POST /api/v1/jobs, text/uri-list, until the 202 (curl time_total), $RUNS fresh jobs each"
     echo
     echo "| URLs | body | runs (s) | median s | target < ${SUBMIT_TARGET_S} s |"
@@ -82,7 +82,7 @@ status_latency() {
     mkdir -p "$WORK/corpus"
     seeded_stream status | head -c 16384 >"$WORK/corpus/same.bin"
     start_nginx "$WORK/corpus" # /same/<name> serves same.bin
-    start_fetchline status ""
+    start_fetchline status "$FETCHLINE_DEFAULT_JVM"
     url_list "$WORK/urls-status" "$n" "http://127.0.0.1:$NGINX_PORT/same/item-"
 
     t0=$(now_ns)

@@ -15,16 +15,27 @@ import org.springframework.stereotype.Component;
 /**
  * Item counts and byte totals of jobs, as status reads show them. Counting a job means reading all its items,
  * which takes hundreds of milliseconds for 100,000 of them, so a running job's last count is served at once and
- * recounted in the background when it is older than a second; a finished job's count stays until a retry.
+ * recounted in the background when it is older than a second, or than ten times the last count took; a finished
+ * job's count stays until a retry.
  * Clients polling a big job then cost the store one count a second, however often they poll.
  */
 @Component
 public class JobProgress implements DisposableBean {
 
     private static final long STALE_NANOS = Duration.ofSeconds(1).toNanos();
+    /**
+     * A count may take at most a tenth of the time between counts: counting a 100,000-item job every second
+     * would take a good part of a core away from the downloads it reports on.
+     */
+    private static final int QUIET_FACTOR = 10;
     private static final int MAX_JOBS = 10_000;
 
-    private record Counted(Job.Progress progress, long at) {
+    /** A count, when it was taken, and how long it took. */
+    private record Counted(Job.Progress progress, long at, long tookNanos) {
+
+        boolean isStale(long now) {
+            return now - at > Math.max(STALE_NANOS, QUIET_FACTOR * tookNanos);
+        }
     }
 
     private final JobStore store;
@@ -46,7 +57,7 @@ public class JobProgress implements DisposableBean {
         if (last == null || (row.state().isTerminal() && last.progress().counts().unfinished() > 0)) {
             return row.with(count(id, row.items().total()));
         }
-        if (!row.state().isTerminal() && System.nanoTime() - last.at() > STALE_NANOS && recounting.add(id)) {
+        if (!row.state().isTerminal() && last.isStale(System.nanoTime()) && recounting.add(id)) {
             counter.execute(() -> {
                 try {
                     count(id, row.items().total());
@@ -72,8 +83,10 @@ public class JobProgress implements DisposableBean {
         if (counted.size() >= MAX_JOBS) {
             counted.clear();
         }
+        long start = System.nanoTime();
         Job.Progress progress = store.progress(id, total);
-        counted.put(id, new Counted(progress, System.nanoTime()));
+        long end = System.nanoTime();
+        counted.put(id, new Counted(progress, end, end - start));
         return progress;
     }
 }
