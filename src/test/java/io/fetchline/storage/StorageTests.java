@@ -1,0 +1,77 @@
+package io.fetchline.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+import io.fetchline.config.FetchlineProperties;
+
+/** Reserving names on the real file system: the part file that claims a name is the one written to. */
+class StorageTests {
+
+    @TempDir
+    Path root;
+
+    private final UUID job = UUID.randomUUID();
+
+    @Test
+    void reservingCreatesTheJobFolderAndAnEmptyPartFileOpenForWriting() throws IOException {
+        Storage storage = storage();
+
+        Storage.Reservation reservation = storage.reserve(job, "a.bin");
+        try (var channel = reservation.channel()) {
+            assertThat(reservation.name()).isEqualTo("a.bin");
+            assertThat(storage.part(job, "a.bin")).exists().isEmptyFile();
+            channel.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 0);
+        }
+        storage.complete(job, "a.bin");
+
+        assertThat(storage.part(job, "a.bin")).doesNotExist();
+        assertThat(Files.readAllBytes(storage.file(job, "a.bin"))).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aNameHeldByAPartOrAFinishedFileGoesToTheNextNumber() throws IOException {
+        Storage storage = storage();
+        Storage.Reservation first = storage.reserve(job, "a.bin");
+        first.channel().close();
+
+        Storage.Reservation second = storage.reserve(job, "a.bin");
+        second.channel().close();
+        storage.complete(job, first.name());
+        Storage.Reservation third = storage.reserve(job, "a.bin");
+        third.channel().close();
+
+        assertThat(second.name()).isEqualTo(storage.namer().numbered("a.bin", 1));
+        assertThat(third.name()).as("a.bin is a finished file now").isEqualTo(storage.namer().numbered("a.bin", 2));
+    }
+
+    @Test
+    void aJobFolderRemovedMeanwhileIsCreatedAgain() throws IOException {
+        Storage storage = storage();
+        storage.reserve(job, "a.bin").channel().close();
+        storage.discard(job, "a.bin");
+        Files.delete(storage.folder(job));
+
+        Storage.Reservation again = storage.reserve(job, "a.bin");
+        again.channel().close();
+
+        assertThat(again.name()).isEqualTo("a.bin");
+        assertThat(storage.part(job, "a.bin")).exists();
+    }
+
+    private Storage storage() {
+        Binder binder = new Binder(new MapConfigurationPropertySource(Map.of("fetchline.storage.root", root.toString())));
+        return new Storage(binder.bindOrCreate("fetchline", FetchlineProperties.class));
+    }
+}
