@@ -96,9 +96,25 @@ public class Pipeline implements SmartLifecycle {
         int chunkSize = (int) Math.min(config.chunkSize().toBytes(), Integer.MAX_VALUE - 8);
         // One buffer per queue slot, plus two for each fetcher (one being filled, one held back as the transfer's
         // last) and one being written by each writer.
-        this.pool = new ChunkPool(config.writeQueueCapacity() + 2 * config.fetchers() + config.writers(),
-                chunkSize);
+        int buffers = config.writeQueueCapacity() + 2 * config.fetchers() + config.writers();
+        requireRoomFor(buffers, chunkSize, Runtime.getRuntime().maxMemory());
+        this.pool = new ChunkPool(buffers, chunkSize);
         this.recorder = new ProgressRecorder(store);
+    }
+
+    /**
+     * Refuses to start with a chunk pool that could take more than half the heap: it fills up under load, and
+     * then fetcher threads would die of OutOfMemoryError in the middle of downloads.
+     */
+    static void requireRoomFor(int buffers, int chunkSize, long maxHeap) {
+        long poolBytes = (long) buffers * chunkSize;
+        if (poolBytes > maxHeap / 2) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "The chunk pool may need %d MB: (fetchline.pipeline.write-queue-capacity + 2 x fetchers"
+                            + " + writers) = %d chunks of fetchline.pipeline.chunk-size %d KB, more than half of"
+                            + " the %d MB heap. Lower those settings or raise the heap (-Xmx).",
+                    poolBytes >> 20, buffers, chunkSize >> 10, maxHeap >> 20));
+        }
     }
 
     @Override
