@@ -59,7 +59,7 @@ final class SubmissionParser {
             }
             Urls.Parsed url = Urls.parse(line);
             if (url.valid()) {
-                items.add(new NewItem(url.uri(), null, null));
+                items.add(NewItem.of(url.uri(), null, null));
             } else {
                 errors.add(ValidationError.atLine(lineNumber, Urls.masked(line), url.problem()));
             }
@@ -116,7 +116,7 @@ final class SubmissionParser {
         } else if (fileName != null && (fileName.isBlank() || fileName.length() > 1024)) {
             errors.add(ValidationError.atIndex(index, Urls.masked(text), "fileName must be 1 to 1024 characters"));
         } else {
-            items.add(new NewItem(url.uri(), fileName, sha256 == null ? null : sha256.toLowerCase()));
+            items.add(NewItem.of(url.uri(), fileName, sha256 == null ? null : sha256.toLowerCase()));
         }
     }
 

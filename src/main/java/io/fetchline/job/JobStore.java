@@ -19,9 +19,6 @@ import javax.sql.DataSource;
 
 import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.JdbcUtils;
 import org.springframework.jdbc.support.MetaDataAccessException;
@@ -38,13 +35,13 @@ public class JobStore {
     private static final String ITEMS_OF_JOB = "SELECT idx, url, requested_name, expected_sha256, state, file, bytes,"
             + " size, sha256, http_status, attempts, error_code, error_message, validator, started_at, finished_at"
             + " FROM items WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId)";
+    private static final int INSERT_BATCH = 1000;
     /** Naming both key columns lets H2 read the primary key in order and stop at the limit, instead of sorting. */
     private static final String IN_INDEX_ORDER = " ORDER BY job_seq, idx";
 
     private final DataSource dataSource;
     private final JdbcClient jdbc;
     private final JdbcTemplate plain;
-    private final NamedParameterJdbcTemplate batch;
     /** A job's seq never changes, and the per-item writes would otherwise look it up once a row. */
     private final Map<UUID, Long> seqs = new ConcurrentHashMap<>();
     private volatile Boolean h2;
@@ -53,7 +50,6 @@ public class JobStore {
         this.dataSource = dataSource;
         this.jdbc = JdbcClient.create(dataSource);
         this.plain = new JdbcTemplate(dataSource);
-        this.batch = new NamedParameterJdbcTemplate(plain);
     }
 
     public record StoredRequest(UUID jobId, String requestSha256) {
@@ -73,20 +69,20 @@ public class JobStore {
                 .param("hash", requestSha256)
                 .update();
         long seq = jdbc.sql("SELECT seq FROM jobs WHERE id = :id").param("id", id).query(Long.class).single();
-        SqlParameterSource[] rows = new SqlParameterSource[items.size()];
-        for (int i = 0; i < rows.length; i++) {
-            NewItem item = items.get(i);
-            rows[i] = new MapSqlParameterSource()
-                    .addValue("seq", seq)
-                    .addValue("idx", i)
-                    .addValue("url", item.url().toString())
-                    .addValue("host", hostKey(item.url()))
-                    .addValue("name", item.fileName())
-                    .addValue("sha256", item.sha256());
-        }
-        batch.batchUpdate("""
+        seqs.put(id, seq);
+        // Positional rows sent a thousand at a time: the heap holds one slice of parameters, not a map for each of
+        // 100,000 rows, so a big submission does not push the service's memory up.
+        int[] index = {0};
+        plain.batchUpdate("""
                 INSERT INTO items (job_seq, idx, url, host, requested_name, expected_sha256, state)
-                VALUES (:seq, :idx, :url, :host, :name, :sha256, 'QUEUED')""", rows);
+                VALUES (?, ?, ?, ?, ?, ?, 'QUEUED')""", items, INSERT_BATCH, (row, item) -> {
+            row.setLong(1, seq);
+            row.setInt(2, index[0]++);
+            row.setString(3, item.url());
+            row.setString(4, item.host());
+            row.setString(5, item.fileName());
+            row.setString(6, item.sha256());
+        });
     }
 
     /** Per-host limits count connections to host and port, as the connection pool does. */
