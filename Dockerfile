@@ -26,4 +26,4 @@ ENV SERVER_ADDRESS=0.0.0.0 \
 VOLUME /data
 EXPOSE 8080
 # A fixed heap cap, as README explains: the service needs the same heap whatever the size of files and jobs.
-ENTRYPOINT ["java", "-Xmx256m", "-jar", "/app/application.jar"]
+ENTRYPOINT ["java", "-Xmx160m", "-jar", "/app/application.jar"]
