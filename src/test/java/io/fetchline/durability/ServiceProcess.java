@@ -60,7 +60,8 @@ final class ServiceProcess implements AutoCloseable {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m",
+                // The heap cap the service ships with (README, Dockerfile, spring-boot:run).
+                "-Xmx160m",
                 // Start-up time is most of a restart test; the service's speed hardly matters here.
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-jar", jar().toString(),
