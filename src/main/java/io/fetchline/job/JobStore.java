@@ -1,7 +1,6 @@
 package io.fetchline.job;
 
 import java.sql.DatabaseMetaData;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -17,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
-import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.support.JdbcUtils;
@@ -68,8 +66,7 @@ public class JobStore {
                 .param("key", idempotencyKey)
                 .param("hash", requestSha256)
                 .update();
-        long seq = jdbc.sql("SELECT seq FROM jobs WHERE id = :id").param("id", id).query(Long.class).single();
-        seqs.put(id, seq);
+        long seq = seqOf(id);
         // Positional rows sent a thousand at a time: the heap holds one slice of parameters, not a map for each of
         // 100,000 rows, so a big submission does not push the service's memory up.
         int[] index = {0};
@@ -185,36 +182,26 @@ public class JobStore {
         if (items.isEmpty()) {
             return;
         }
-        List<Item> rows = List.copyOf(items);
         // The pipeline's hottest statement: positional parameters, no per-row maps, the job's seq looked up once.
         plain.batchUpdate("""
                 UPDATE items SET state = ?, file = ?, bytes = ?, size = ?, sha256 = ?, http_status = ?, attempts = ?,
                     error_code = ?, error_message = ?, validator = ?, started_at = ?, finished_at = ?
-                WHERE job_seq = ? AND idx = ? AND state IN ('QUEUED', 'ACTIVE')""",
-                new BatchPreparedStatementSetter() {
-                    @Override
-                    public void setValues(PreparedStatement row, int i) throws SQLException {
-                        Item item = rows.get(i);
-                        row.setString(1, item.state().name());
-                        row.setString(2, item.file());
-                        row.setLong(3, item.bytes());
-                        row.setObject(4, item.size(), Types.BIGINT);
-                        row.setString(5, item.sha256());
-                        row.setObject(6, item.httpStatus(), Types.INTEGER);
-                        row.setInt(7, item.attempts());
-                        row.setString(8, item.error() == null ? null : item.error().code().name());
-                        row.setString(9, item.error() == null ? null : truncate(item.error().message(), 2000));
-                        row.setString(10, item.validator());
-                        row.setObject(11, millis(item.startedAt()), Types.BIGINT);
-                        row.setObject(12, millis(item.finishedAt()), Types.BIGINT);
-                        row.setLong(13, seqOf(item.jobId()));
-                        row.setInt(14, item.index());
-                    }
-
-                    @Override
-                    public int getBatchSize() {
-                        return rows.size();
-                    }
+                WHERE job_seq = ? AND idx = ? AND state IN ('QUEUED', 'ACTIVE')""", items, items.size(),
+                (row, item) -> {
+                    row.setString(1, item.state().name());
+                    row.setString(2, item.file());
+                    row.setLong(3, item.bytes());
+                    row.setObject(4, item.size(), Types.BIGINT);
+                    row.setString(5, item.sha256());
+                    row.setObject(6, item.httpStatus(), Types.INTEGER);
+                    row.setInt(7, item.attempts());
+                    row.setString(8, item.error() == null ? null : item.error().code().name());
+                    row.setString(9, item.error() == null ? null : truncate(item.error().message(), 2000));
+                    row.setString(10, item.validator());
+                    row.setObject(11, millis(item.startedAt()), Types.BIGINT);
+                    row.setObject(12, millis(item.finishedAt()), Types.BIGINT);
+                    row.setLong(13, seqOf(item.jobId()));
+                    row.setInt(14, item.index());
                 });
     }
 
