@@ -282,15 +282,14 @@ fl_submit() {
 
 fl_job() { curl -fsS "$FL_URL/api/v1/jobs/$1"; }
 
-# fl_wait JOB_ID TIMEOUT_S: polls every 50 ms until the job is terminal. Sets JOB_STATE and
-# JOB_JSON (the last response). Returns 1 on timeout.
+# fl_wait JOB_ID TIMEOUT_S: waits until the job is terminal, with ?wait= so that the end is seen the moment it
+# happens rather than at the next poll. Sets JOB_STATE and JOB_JSON (the last response). Returns 1 on timeout.
 fl_wait() {
-    local id=$1 deadline=$((SECONDS + $2))
-    while ((SECONDS < deadline)); do
-        JOB_JSON=$(fl_job "$id") || { sleep 0.05; continue; }
+    local id=$1 deadline=$((SECONDS + $2)) left
+    while (((left = deadline - SECONDS) > 0)); do
+        JOB_JSON=$(curl -fsS "$FL_URL/api/v1/jobs/$id?wait=$((left < 300 ? left : 300))s") || { sleep 0.05; continue; }
         JOB_STATE=$(jq -r .state <<<"$JOB_JSON")
         case $JOB_STATE in SUCCEEDED | FAILED | CANCELLED) return 0 ;; esac
-        sleep 0.05
     done
     JOB_STATE=TIMEOUT
     return 1

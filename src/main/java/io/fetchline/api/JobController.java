@@ -3,10 +3,12 @@ package io.fetchline.api;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.springframework.http.HttpStatus;
@@ -20,10 +22,12 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 
 import io.fetchline.config.FetchlineProperties;
 import io.fetchline.job.ItemState;
 import io.fetchline.job.Job;
+import io.fetchline.job.JobEnds;
 import io.fetchline.job.JobService;
 import io.fetchline.job.JobState;
 import jakarta.servlet.http.HttpServletRequest;
@@ -36,13 +40,18 @@ public class JobController {
     private static final Pattern UUID_TEXT = Pattern.compile(
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
+    private static final Pattern WAIT = Pattern.compile("(\\d{1,7})(ms|s|m)?");
+    // Proxies and load balancers commonly close a silent connection after a few minutes.
+    private static final Duration LONGEST_WAIT = Duration.ofMinutes(5);
 
     private final JobService jobs;
+    private final JobEnds ends;
     private final SubmissionParser parser;
     private final long maxRequestSize;
 
-    public JobController(JobService jobs, JsonMapper json, FetchlineProperties properties) {
+    public JobController(JobService jobs, JobEnds ends, JsonMapper json, FetchlineProperties properties) {
         this.jobs = jobs;
+        this.ends = ends;
         this.parser = new SubmissionParser(json, properties.jobs().maxItems());
         this.maxRequestSize = properties.jobs().maxRequestSize().toBytes();
     }
@@ -86,7 +95,45 @@ public class JobController {
 
     @GetMapping("/{id}")
     Views.JobView job(@PathVariable String id) {
-        return Views.of(jobs.job(jobId(id)).orElseThrow(() -> ApiException.notFound("job " + id)));
+        return view(id, jobId(id));
+    }
+
+    /**
+     * {@code ?wait=30s} answers as soon as the job has ended, or when the wait is over with the job as it is then,
+     * so a script learns of the end at once instead of polling. No request thread is held while waiting.
+     */
+    @GetMapping(path = "/{id}", params = "wait")
+    DeferredResult<Views.JobView> jobAfterWait(@PathVariable String id, @RequestParam String wait) {
+        UUID jobId = jobId(id);
+        Duration limit = parseWait(wait);
+        DeferredResult<Views.JobView> answer = new DeferredResult<>(Math.max(1, limit.toMillis()));
+        Runnable answerNow = () -> {
+            try {
+                answer.setResult(view(id, jobId));
+            } catch (RuntimeException ex) {
+                answer.setErrorResult(ex);
+            }
+        };
+        // Registered before the job is read, so an end between the two is not missed.
+        JobEnds.Waiter waiter = ends.await(jobId, answerNow);
+        answer.onTimeout(answerNow);
+        answer.onCompletion(waiter::cancel);
+        answer.onError(error -> waiter.cancel());
+        Views.JobView now;
+        try {
+            now = view(id, jobId);
+        } catch (RuntimeException ex) {
+            waiter.cancel();
+            throw ex;
+        }
+        if (limit.isZero() || JobState.valueOf(now.state()).isTerminal()) {
+            answer.setResult(now);
+        }
+        return answer;
+    }
+
+    private Views.JobView view(String id, UUID jobId) {
+        return Views.of(jobs.job(jobId).orElseThrow(() -> ApiException.notFound("job " + id)));
     }
 
     @GetMapping("/{id}/items")
@@ -186,6 +233,25 @@ public class JobController {
         } catch (IllegalArgumentException ex) {
             throw SubmissionParser.malformed("unknown state " + state);
         }
+    }
+
+    /** A whole number of seconds, or of {@code ms}, {@code s} or {@code m}, up to the longest wait. */
+    static Duration parseWait(String wait) {
+        Matcher match = WAIT.matcher(wait.trim());
+        if (match.matches()) {
+            long amount = Long.parseLong(match.group(1));
+            String unit = match.group(2);
+            Duration duration = switch (unit == null ? "s" : unit) {
+                case "ms" -> Duration.ofMillis(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                default -> Duration.ofSeconds(amount);
+            };
+            if (duration.compareTo(LONGEST_WAIT) <= 0) {
+                return duration;
+            }
+        }
+        throw SubmissionParser.malformed("wait must be a duration such as 30s, 500ms or 2m, at most "
+                + LONGEST_WAIT.toMinutes() + "m");
     }
 
     private static int parseInt(String name, String value, int min, int max) {

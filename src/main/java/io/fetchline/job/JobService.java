@@ -21,11 +21,13 @@ public class JobService {
     private final JobStore store;
     private final JobProgress progress;
     private final Pipeline pipeline;
+    private final JobEnds ends;
 
-    public JobService(JobStore store, JobProgress progress, Pipeline pipeline) {
+    public JobService(JobStore store, JobProgress progress, Pipeline pipeline, JobEnds ends) {
         this.store = store;
         this.progress = progress;
         this.pipeline = pipeline;
+        this.ends = ends;
     }
 
     /** A submission after validation; {@code idempotencyKey} may be null. */
@@ -109,6 +111,7 @@ public class JobService {
             progress.forget(id);
             pipeline.cancelled(id, cancelled.getAsInt());
             log.info("Job {} cancelled", id);
+            ends.ended(id);
         }
         return Optional.of(cancelled.isPresent());
     }
@@ -123,9 +126,12 @@ public class JobService {
             store.sync();
             progress.forget(id);
             // A job with nothing to retry is done again at once.
-            store.finishIfDone(id, Instant.now());
+            boolean endedAgain = store.finishIfDone(id, Instant.now()).isPresent();
             pipeline.retried(id);
             log.info("Job {} retried", id);
+            if (endedAgain) {
+                ends.ended(id);
+            }
         }
         return Optional.of(retried);
     }

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemState;
+import io.fetchline.job.JobEnds;
 import io.fetchline.job.JobState;
 import io.fetchline.job.JobStore;
 
@@ -36,14 +37,16 @@ final class ProgressRecorder {
     }
 
     private final JobStore store;
+    private final JobEnds ends;
     private final Map<Key, Item> pending = new ConcurrentHashMap<>();
     private final Map<Transfer, Runnable> awaitingName = new ConcurrentHashMap<>();
     private final Semaphore work = new Semaphore(0);
     /** Jobs already marked running in the store, so each batch need not mark them again. */
     private final Set<UUID> markedRunning = ConcurrentHashMap.newKeySet();
 
-    ProgressRecorder(JobStore store) {
+    ProgressRecorder(JobStore store, JobEnds ends) {
         this.store = store;
+        this.ends = ends;
     }
 
     /** Runs {@code completion} after the first write that includes the transfer's file name. */
@@ -136,6 +139,7 @@ final class ProgressRecorder {
     private void finished(UUID job, JobState state) {
         markedRunning.remove(job);
         log.info("Job {} finished: {}", job, state);
+        ends.ended(job);
     }
 
     /** A final state is never replaced by an earlier progress report that arrives after it. */

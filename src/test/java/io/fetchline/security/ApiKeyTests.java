@@ -100,6 +100,20 @@ class ApiKeyTests extends KeyedFetchlineTest {
         assertThat(responses).allSatisfy(r -> assertThat(r.body()).doesNotContain(KEY).doesNotContain(OTHER_KEY));
     }
 
+    /** The answer to a waiting request comes from a second dispatch, which must not be refused. */
+    @Test
+    void aRequestThatWaitsForTheJobNeedsTheKeyOnceAndGetsItsAnswer() {
+        origin.file("/keyed-wait.bin", 2000, 9);
+        String id = api.submit(List.of(origin.url("/keyed-wait.bin")));
+
+        Response waited = api.get("/api/v1/jobs/" + id + "?wait=30s");
+        Response withoutKey = record(anonymous().get("/api/v1/jobs/" + id + "?wait=30s"));
+
+        assertThat(waited.status()).as(waited.body()).isEqualTo(200);
+        assertThat(waited.json().get("state").asString()).isEqualTo("SUCCEEDED");
+        assertUnauthorized(withoutKey, "/api/v1/jobs/" + id);
+    }
+
     @Test
     void addsNoGeneratedUser() {
         assertThat(context.getBeanNamesForType(UserDetailsService.class)).isEmpty();

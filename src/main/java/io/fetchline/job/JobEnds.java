@@ -1,0 +1,67 @@
+package io.fetchline.job;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Who is waiting for which job to end. Whoever gives a job its terminal state calls {@link #ended} after the change
+ * is committed, so a waiter that reads the job after registering can never miss its end.
+ */
+@Component
+public class JobEnds {
+
+    private static final Logger log = LoggerFactory.getLogger(JobEnds.class);
+
+    private final Map<UUID, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+
+    /** Runs {@code onEnd} once when the job ends, unless the waiter is cancelled first. */
+    public Waiter await(UUID job, Runnable onEnd) {
+        Waiter waiter = new Waiter(job, onEnd);
+        waiting.compute(job, (key, waiters) -> {
+            Set<Waiter> all = waiters == null ? ConcurrentHashMap.newKeySet() : waiters;
+            all.add(waiter);
+            return all;
+        });
+        return waiter;
+    }
+
+    public void ended(UUID job) {
+        Set<Waiter> waiters = waiting.remove(job);
+        if (waiters == null) {
+            return;
+        }
+        for (Waiter waiter : waiters) {
+            try {
+                waiter.onEnd.run();
+            } catch (RuntimeException ex) {
+                // One broken waiter must not keep the others, or the caller, from going on.
+                log.warn("A waiter for job {} failed", job, ex);
+            }
+        }
+    }
+
+    public final class Waiter {
+
+        private final UUID job;
+        private final Runnable onEnd;
+
+        private Waiter(UUID job, Runnable onEnd) {
+            this.job = job;
+            this.onEnd = onEnd;
+        }
+
+        /** Forgets the waiter, for instance when its request timed out or its client went away. */
+        public void cancel() {
+            waiting.computeIfPresent(job, (key, waiters) -> {
+                waiters.remove(this);
+                return waiters.isEmpty() ? null : waiters;
+            });
+        }
+    }
+}
