@@ -69,6 +69,15 @@ public class JobProgress implements DisposableBean {
         return row.with(last.progress());
     }
 
+    /**
+     * A count known without a status read asking for it: a new job's, or the one that ended a job. The next status
+     * read then waits for no count of its own.
+     */
+    public void remember(UUID id, Job.Progress progress) {
+        long now = System.nanoTime();
+        counted.put(id, new Counted(progress, now, 0));
+    }
+
     /** The job's items changed outside the pipeline's progress (cancel, retry): count afresh next time. */
     public void forget(UUID id) {
         counted.remove(id);

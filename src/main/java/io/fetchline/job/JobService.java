@@ -63,8 +63,9 @@ public class JobService {
         pipeline.jobsChanged();
         // Nothing has run yet: no need to count what was just stored.
         int total = submission.items().size();
-        Job created = store.findJobRow(id).orElseThrow()
-                .with(new Job.Progress(new ItemCounts(total, total, 0, 0, 0, 0), 0, null));
+        Job.Progress none = new Job.Progress(new ItemCounts(total, total, 0, 0, 0, 0), 0, null);
+        progress.remember(id, none);
+        Job created = store.findJobRow(id).orElseThrow().with(none);
         return new Submitted(created, Outcome.CREATED);
     }
 
@@ -126,10 +127,11 @@ public class JobService {
             store.sync();
             progress.forget(id);
             // A job with nothing to retry is done again at once.
-            boolean endedAgain = store.finishIfDone(id, Instant.now()).isPresent();
+            Optional<JobStore.Ended> endedAgain = store.finishIfDone(id, Instant.now());
+            endedAgain.ifPresent(ended -> progress.remember(id, ended.progress()));
             pipeline.retried(id);
             log.info("Job {} retried", id);
-            if (endedAgain) {
+            if (endedAgain.isPresent()) {
                 ends.ended(id);
             }
         }

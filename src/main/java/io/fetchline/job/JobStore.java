@@ -225,10 +225,15 @@ public class JobStore {
                 .update();
     }
 
+    /** A job's terminal state, with the count that decided it. */
+    public record Ended(JobState state, Job.Progress progress) {
+    }
+
     /** Gives a job its terminal state once none of its items is left to do. */
     @Transactional
-    public Optional<JobState> finishIfDone(UUID jobId, Instant finishedAt) {
-        ItemCounts counts = progress(jobId, 0).counts();
+    public Optional<Ended> finishIfDone(UUID jobId, Instant finishedAt) {
+        Job.Progress progress = progress(jobId, 0);
+        ItemCounts counts = progress.counts();
         if (counts.unfinished() > 0) {
             return Optional.empty();
         }
@@ -242,7 +247,7 @@ public class JobStore {
                 .param("state", state.name())
                 .param("at", finishedAt.toEpochMilli())
                 .update();
-        return updated == 1 ? Optional.of(state) : Optional.empty();
+        return updated == 1 ? Optional.of(new Ended(state, progress)) : Optional.empty();
     }
 
     /** Cancels queued and active items and returns how many; empty when the job was already terminal. */

@@ -31,6 +31,7 @@ import io.fetchline.fetch.RetryPolicy;
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemState;
 import io.fetchline.job.JobEnds;
+import io.fetchline.job.JobProgress;
 import io.fetchline.job.JobStore;
 import io.fetchline.metrics.FetchlineMetrics;
 import io.fetchline.storage.Storage;
@@ -79,7 +80,7 @@ public class Pipeline implements SmartLifecycle {
     private Dispatcher dispatcher;
     private OriginClient client;
 
-    public Pipeline(FetchlineProperties properties, JobStore store, JobEnds ends, Storage storage,
+    public Pipeline(FetchlineProperties properties, JobStore store, JobProgress progress, JobEnds ends, Storage storage,
             FetchlineMetrics metrics, DnsResolver resolver,
             @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration shutdownPhase) {
         this.config = properties.pipeline();
@@ -100,7 +101,7 @@ public class Pipeline implements SmartLifecycle {
         int buffers = config.writeQueueCapacity() + 2 * config.fetchers() + config.writers();
         requireRoomFor(buffers, chunkSize, Runtime.getRuntime().maxMemory());
         this.pool = new ChunkPool(buffers, chunkSize);
-        this.recorder = new ProgressRecorder(store, ends);
+        this.recorder = new ProgressRecorder(store, progress, ends);
     }
 
     /**

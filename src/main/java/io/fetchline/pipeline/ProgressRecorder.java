@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemState;
 import io.fetchline.job.JobEnds;
-import io.fetchline.job.JobState;
+import io.fetchline.job.JobProgress;
 import io.fetchline.job.JobStore;
 
 /**
@@ -37,6 +37,7 @@ final class ProgressRecorder {
     }
 
     private final JobStore store;
+    private final JobProgress progress;
     private final JobEnds ends;
     private final Map<Key, Item> pending = new ConcurrentHashMap<>();
     private final Map<Transfer, Runnable> awaitingName = new ConcurrentHashMap<>();
@@ -44,8 +45,9 @@ final class ProgressRecorder {
     /** Jobs already marked running in the store, so each batch need not mark them again. */
     private final Set<UUID> markedRunning = ConcurrentHashMap.newKeySet();
 
-    ProgressRecorder(JobStore store, JobEnds ends) {
+    ProgressRecorder(JobStore store, JobProgress progress, JobEnds ends) {
         this.store = store;
+        this.progress = progress;
         this.ends = ends;
     }
 
@@ -131,14 +133,15 @@ final class ProgressRecorder {
         Instant now = Instant.now();
         for (UUID job : ended) {
             if (!busy.contains(job)) {
-                store.finishIfDone(job, now).ifPresent(state -> finished(job, state));
+                store.finishIfDone(job, now).ifPresent(end -> finished(job, end));
             }
         }
     }
 
-    private void finished(UUID job, JobState state) {
+    private void finished(UUID job, JobStore.Ended ended) {
         markedRunning.remove(job);
-        log.info("Job {} finished: {}", job, state);
+        log.info("Job {} finished: {}", job, ended.state());
+        progress.remember(job, ended.progress());
         ends.ended(job);
     }
 

@@ -53,7 +53,7 @@ final class Recovery {
         // A job whose last item was recorded just before the crash, but not the job's own end.
         Instant now = Instant.now();
         for (UUID job : unfinished) {
-            store.finishIfDone(job, now).ifPresent(state -> log.info("Job {} finished: {}", job, state));
+            store.finishIfDone(job, now).ifPresent(ended -> log.info("Job {} finished: {}", job, ended.state()));
         }
     }
 
