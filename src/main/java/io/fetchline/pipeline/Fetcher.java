@@ -12,6 +12,8 @@ import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import io.fetchline.fetch.ContentRange;
@@ -29,6 +31,8 @@ import io.fetchline.storage.Storage;
  * body in stream order and hands it to the writers chunk by chunk.
  */
 final class Fetcher implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
 
     private final Pipeline pipeline;
     private final BlockingQueue<Item> fetchQueue;
@@ -86,6 +90,13 @@ final class Fetcher implements Runnable {
             transfer.abandoned = true;
             closeQuietly(transfer);
             throw ex;
+        } catch (RuntimeException | Error unexpected) {
+            // A bug must cost this attempt, not the thread: a dead fetcher would leave the item ACTIVE, and its
+            // job unfinished, until a restart. The code is one of API.md's; the message and the log say what it was.
+            log.error("Item {} of job {} failed unexpectedly", item.index(), item.jobId(), unexpected);
+            transfer.failure = new FetchFailure(ErrorCode.PROTOCOL,
+                    "unexpected " + unexpected.getClass().getSimpleName() + " while fetching; see the service log",
+                    unexpected);
         } finally {
             MDC.remove("job");
             MDC.remove("item");
