@@ -25,5 +25,5 @@ ENV SERVER_ADDRESS=0.0.0.0 \
     SPRING_DATASOURCE_URL="jdbc:h2:file:/data/db/fetchline;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE"
 VOLUME /data
 EXPOSE 8080
-# A fixed heap cap, as README explains: the service needs the same heap whatever the size of files and jobs.
-ENTRYPOINT ["java", "-Xmx160m", "-jar", "/app/application.jar"]
+# A fixed heap, as README explains: the service needs the same heap whatever the size of files and jobs.
+ENTRYPOINT ["java", "-Xms160m", "-Xmx160m", "-XX:+AlwaysPreTouch", "-jar", "/app/application.jar"]

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Memory benchmark (issue 2): one 4 GiB file through Fetchline with -Xmx256m and default settings.
+# Memory benchmark (issues 2 and 6): one 4 GiB file through Fetchline, run as shipped, default settings.
 # Target: the process's peak RSS stays below 600 MB. See bench/README.md.
 #
 #   bench/memory.sh
 #
 # Environment:
 #   SIZE_GIB=4              size of the file
-#   HEAP=256m               -Xmx of the JVM
+#   FETCHLINE_JAVA_OPTS     JVM options (default: $FETCHLINE_DEFAULT_JVM, as README says to run it)
 #   NMT=1                   also print the JVM's native memory summary at the end
 #   TIMEOUT=1200            seconds the download may take
 #   KEEP=1, FETCHLINE_JAR=path, RESULTS=path   as in run.sh
@@ -16,7 +16,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 SIZE_GIB=${SIZE_GIB:-4}
-HEAP=${HEAP:-256m}
+FETCHLINE_JAVA_OPTS=${FETCHLINE_JAVA_OPTS:-$FETCHLINE_DEFAULT_JVM}
 NMT=${NMT:-0}
 TIMEOUT=${TIMEOUT:-1200}
 TARGET_MB=600
@@ -35,7 +35,7 @@ main() {
     sync
     start_nginx "$WORK/corpus"
 
-    local jvm_opts="-Xmx$HEAP"
+    local jvm_opts=$FETCHLINE_JAVA_OPTS
     [[ $NMT == 1 ]] && jvm_opts+=" -XX:NativeMemoryTracking=summary"
     FL_UNDER_TIME=1 start_fetchline memory "$jvm_opts"
     local start_rss
@@ -91,7 +91,7 @@ main() {
 report() {
     local seconds=$1 hwm=$2 max_rss=$3 rss=$4 start_rss=$5 time_v=$6 ok=$7 want=$8 got=$9 api_sha=${10} nmt=${11}
     local bytes=$((SIZE_GIB * 1073741824))
-    echo "## Fetchline memory: one ${SIZE_GIB} GiB file, -Xmx$HEAP, default settings"
+    echo "## Fetchline memory: one ${SIZE_GIB} GiB file, JVM options '$FETCHLINE_JAVA_OPTS', default settings"
     echo
     machine_facts
     echo
