@@ -25,5 +25,6 @@ ENV SERVER_ADDRESS=0.0.0.0 \
     SPRING_DATASOURCE_URL="jdbc:h2:file:/data/db/fetchline;WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE"
 VOLUME /data
 EXPOSE 8080
-# A fixed heap, as README explains: the service needs the same heap whatever the size of files and jobs.
-ENTRYPOINT ["java", "-Xms160m", "-Xmx160m", "-XX:+AlwaysPreTouch", "-jar", "/app/application.jar"]
+# The JVM options README explains: a fixed heap, and a JIT that inlines less so it compiles faster.
+ENTRYPOINT ["java", "-Xms160m", "-Xmx160m", "-XX:+AlwaysPreTouch", "-XX:MaxInlineLevel=9", "-XX:InlineSmallCode=1000", \
+    "-jar", "/app/application.jar"]

@@ -10,7 +10,7 @@ BG_PIDS=()
 WORK=""
 
 # How README, the Dockerfile and `spring-boot:run` start the service.
-FETCHLINE_DEFAULT_JVM="-Xms160m -Xmx160m -XX:+AlwaysPreTouch"
+FETCHLINE_DEFAULT_JVM="-Xms160m -Xmx160m -XX:+AlwaysPreTouch -XX:MaxInlineLevel=9 -XX:InlineSmallCode=1000"
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
