@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,17 +20,13 @@ class JobWaitTests extends FetchlineTest {
 
     @Test
     void answersAsSoonAsTheJobSucceeds() {
-        origin.file("/wait/held.bin", 4000, 1);
-        origin.route("/wait/held.bin").hold();
-        String id = api.submit(List.of(origin.url("/wait/held.bin")));
+        String id = submitHeld("/wait/held.bin", 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> origin.requestCount("/wait/held.bin") > 0);
 
-        CompletableFuture<Response> waiting = CompletableFuture.supplyAsync(() -> api.get(path(id) + "?wait=60s"));
-        // Still running, so the request must still be waiting.
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
+        CompletableFuture<Response> waiting = waitInBackground(id, Duration.ofMillis(300));
         origin.route("/wait/held.bin").release();
 
-        Response answer = waiting.orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join();
+        Response answer = waiting.orTimeout(20, TimeUnit.SECONDS).join();
         assertThat(answer.status()).isEqualTo(200);
         assertThat(answer.json().get("state").asString()).isEqualTo("SUCCEEDED");
         assertThat(answer.json().get("items").get("succeeded").asInt()).isEqualTo(1);
@@ -38,10 +35,8 @@ class JobWaitTests extends FetchlineTest {
 
     @Test
     void answersWithTheRunningJobWhenTheWaitRunsOut() {
-        origin.file("/wait/slow.bin", 4000, 2);
-        origin.route("/wait/slow.bin").hold();
+        String id = submitHeld("/wait/slow.bin", 2);
         try {
-            String id = api.submit(List.of(origin.url("/wait/slow.bin")));
             long start = System.nanoTime();
 
             Response answer = api.get(path(id) + "?wait=400ms");
@@ -70,16 +65,13 @@ class JobWaitTests extends FetchlineTest {
 
     @Test
     void wakesTheWaiterWhenTheJobIsCancelled() {
-        origin.file("/wait/cancel.bin", 4000, 4);
-        origin.route("/wait/cancel.bin").hold();
+        String id = submitHeld("/wait/cancel.bin", 4);
         try {
-            String id = api.submit(List.of(origin.url("/wait/cancel.bin")));
-            CompletableFuture<Response> waiting = CompletableFuture.supplyAsync(() -> api.get(path(id) + "?wait=60s"));
-            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
+            CompletableFuture<Response> waiting = waitInBackground(id, Duration.ofMillis(200));
 
             assertThat(api.delete(path(id)).status()).isEqualTo(202);
 
-            Response answer = waiting.orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join();
+            Response answer = waiting.orTimeout(20, TimeUnit.SECONDS).join();
             assertThat(answer.json().get("state").asString()).isEqualTo("CANCELLED");
         } finally {
             origin.route("/wait/cancel.bin").release();
@@ -104,6 +96,20 @@ class JobWaitTests extends FetchlineTest {
         Response answer = api.get(path("0f3c7b5e-6a9f-4d0e-9a57-2d7c1f0b8a11") + "?wait=60s");
 
         assertThat(answer.status()).isEqualTo(404);
+    }
+
+    /** A one-item job whose origin holds the request until the test releases the route. */
+    private String submitHeld(String filePath, long seed) {
+        origin.file(filePath, 4000, seed);
+        origin.route(filePath).hold();
+        return api.submit(List.of(origin.url(filePath)));
+    }
+
+    /** Starts {@code ?wait=60s} and checks that it is still waiting, as it must while the job runs. */
+    private CompletableFuture<Response> waitInBackground(String id, Duration stillWaiting) {
+        CompletableFuture<Response> waiting = CompletableFuture.supplyAsync(() -> api.get(path(id) + "?wait=60s"));
+        await().during(stillWaiting).atMost(Duration.ofSeconds(2)).until(() -> !waiting.isDone());
+        return waiting;
     }
 
     private static String path(String id) {
