@@ -95,6 +95,15 @@ public final class FetchlineClient {
         return response.json();
     }
 
+    /** The value of one Prometheus series as scraped now, e.g. {@code fetchline_download_bytes_total}. */
+    public double metric(String series) {
+        return get("/actuator/prometheus").body().lines()
+                .filter(line -> line.startsWith(series + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no series " + series + " in the scrape"));
+    }
+
     /** Waits for the job to reach a final state and returns it. */
     public JsonNode awaitFinished(String id, Duration atMost) {
         await().atMost(atMost).pollInterval(Duration.ofMillis(50))

@@ -31,6 +31,8 @@ public class FetchlineMetrics {
     private final AtomicInteger fetchers = new AtomicInteger();
     private final AtomicInteger writers = new AtomicInteger();
     private final Counter bytes;
+    private final Counter writtenDirect;
+    private final Counter writtenCached;
     private final Map<ItemState, Counter> items = new EnumMap<>(ItemState.class);
     private final Map<ItemState, Timer> fetchSeconds = new EnumMap<>(ItemState.class);
 
@@ -40,6 +42,8 @@ public class FetchlineMetrics {
                 .description("Bytes received from origins")
                 .baseUnit("bytes")
                 .register(registry);
+        this.writtenDirect = written(registry, "direct");
+        this.writtenCached = written(registry, "page-cache");
         for (ItemState state : new ItemState[] {ItemState.SUCCEEDED, ItemState.FAILED, ItemState.CANCELLED}) {
             String outcome = state.name().toLowerCase(java.util.Locale.ROOT);
             items.put(state, Counter.builder("fetchline.items")
@@ -55,6 +59,15 @@ public class FetchlineMetrics {
         }
         Gauge.builder("fetchline.jobs.active", store, JobStore::countUnfinishedJobs)
                 .description("Jobs queued or running")
+                .register(registry);
+    }
+
+    /** Not in API.md: shows whether the storage takes O_DIRECT, and how much of the writing bypasses the cache. */
+    private static Counter written(MeterRegistry registry, String io) {
+        return Counter.builder("fetchline.storage.written.bytes")
+                .description("Bytes written to downloaded files, by whether they went past the page cache")
+                .baseUnit("bytes")
+                .tag("io", io)
                 .register(registry);
     }
 
@@ -106,6 +119,10 @@ public class FetchlineMetrics {
 
     public void downloaded(long count) {
         bytes.increment(count);
+    }
+
+    public void written(boolean direct, int count) {
+        (direct ? writtenDirect : writtenCached).increment(count);
     }
 
     public void cancelled(int count) {

@@ -351,12 +351,10 @@ final class Fetcher implements Runnable {
     }
 
     private static void closeQuietly(Transfer transfer) {
-        if (transfer.channel != null) {
-            try {
-                transfer.channel.close();
-            } catch (IOException ignored) {
-                // Shutting down; the .part file is resumed on the next start.
-            }
+        try {
+            transfer.closeFiles();
+        } catch (IOException ignored) {
+            // Shutting down; the .part file is resumed on the next start.
         }
     }
 }

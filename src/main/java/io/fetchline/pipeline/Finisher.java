@@ -97,7 +97,7 @@ final class Finisher {
             if (failure == null && fsync) {
                 transfer.channel.force(true);
             }
-            transfer.channel.close();
+            transfer.closeFiles();
         } catch (IOException ex) {
             if (failure == null) {
                 failure = new FetchFailure(ErrorCode.STORAGE, "cannot store " + transfer.file + ": "

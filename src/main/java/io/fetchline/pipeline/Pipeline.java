@@ -141,7 +141,7 @@ public class Pipeline implements SmartLifecycle {
         metrics.bindPipeline(fetchQueue, config.fetchQueueCapacity(), writeQueues, config.writeQueueCapacity(),
                 fetchers, config.fetchers(), writers, config.writers());
         for (int i = 0; i < config.writers(); i++) {
-            writers.execute(new Writer(this, writeQueues.of(i), finisher, metrics));
+            writers.execute(new Writer(this, writeQueues.of(i), finisher, metrics, storage));
         }
         for (int i = 0; i < config.fetchers(); i++) {
             fetchers.execute(new Fetcher(this, client, storage, metrics, maxFileSize));

@@ -1,5 +1,6 @@
 package io.fetchline.pipeline;
 
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -35,6 +36,9 @@ final class Transfer {
     Integer httpStatus;
     String validator;
     FileChannel channel;
+    /** The same file opened for O_DIRECT by the writer, at its first bulk chunk; null if that was refused. */
+    FileChannel direct;
+    boolean directTried;
     FetchFailure failure;
     /** The chunk that completes the file, held back by the fetcher to go to the writers as the last one. */
     Chunk tail;
@@ -96,6 +100,19 @@ final class Transfer {
         OriginResponse current = response;
         if (current != null) {
             current.abort();
+        }
+    }
+
+    /** Closes the file, and its O_DIRECT twin if the writer opened one. */
+    void closeFiles() throws IOException {
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } finally {
+            if (direct != null) {
+                direct.close();
+            }
         }
     }
 

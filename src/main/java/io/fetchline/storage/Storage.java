@@ -22,6 +22,10 @@ import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
+import com.sun.nio.file.ExtendedOpenOption;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 import io.fetchline.config.FetchlineProperties;
@@ -33,7 +37,15 @@ import io.fetchline.config.FetchlineProperties;
 @Component
 public class Storage {
 
+    private static final Logger log = LoggerFactory.getLogger(Storage.class);
+
     public static final String PART = ".part";
+    /**
+     * Smallest write that goes past the page cache. A direct write waits for the device, which costs small files
+     * more than the cache does: 16 KiB files written directly came in 40 % slower, 256 KiB chunks 4× cheaper in
+     * CPU (bench/README.md).
+     */
+    static final int DIRECT_MIN_BYTES = 128 * 1024;
     private static final int MAX_NUMBERED = 100_000;
     private static final Pattern JOB_FOLDER = Pattern.compile(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -44,11 +56,18 @@ public class Storage {
     private final FileNamer namer;
     private final boolean fsync;
     private final Charset platformCharset;
+    /** Off when configured so, or once the file system has refused O_DIRECT. */
+    private volatile boolean directIo;
+    /** Whether an O_DIRECT open has worked here yet: a first refusal means the file system does not take it. */
+    private volatile boolean directWorked;
+    /** The alignment O_DIRECT needs, the file system's block size; 0 until the first direct write asks. */
+    private volatile int blockSize;
 
     public Storage(FetchlineProperties properties) {
         this.root = properties.storage().root().toAbsolutePath().normalize();
         this.namer = FileNamer.forPlatform();
         this.fsync = properties.storage().fsync();
+        this.directIo = properties.storage().directIo();
         this.platformCharset = FileNamer.platformCharset(System.getProperty("sun.jnu.encoding"),
                 System.getProperty("file.encoding"));
     }
@@ -114,6 +133,57 @@ public class Storage {
             // The job's first file, or its folder was removed since: creating it first on every file costs syscalls.
             Files.createDirectories(folder);
             return FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
+    }
+
+    /**
+     * Whether {@code length} bytes at {@code offset} go past the page cache: a bulk write at a block-aligned
+     * offset and of whole blocks, which is what O_DIRECT takes.
+     */
+    public boolean writesDirect(long offset, int length) {
+        if (!directIo || length < DIRECT_MIN_BYTES) {
+            return false;
+        }
+        int alignment = blockSize;
+        if (alignment == 0) {
+            try {
+                alignment = (int) Files.getFileStore(root).getBlockSize();
+                blockSize = alignment;
+            } catch (IOException | UnsupportedOperationException ex) {
+                refuseDirect(ex);
+                return false;
+            }
+        }
+        return offset % alignment == 0 && length % alignment == 0;
+    }
+
+    /** The alignment of direct writes; known once {@link #writesDirect} has said yes. */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /**
+     * Opens the {@code .part} file a second time, for O_DIRECT writes; null when that fails, and for good when the
+     * file system has never taken it (tmpfs before Linux 6.6, some network and FUSE file systems).
+     */
+    public FileChannel openDirect(UUID jobId, String file) {
+        try {
+            FileChannel channel = FileChannel.open(part(jobId, file), StandardOpenOption.WRITE,
+                    ExtendedOpenOption.DIRECT);
+            directWorked = true;
+            return channel;
+        } catch (IOException | UnsupportedOperationException ex) {
+            if (!directWorked) {
+                refuseDirect(ex);
+            }
+            return null;
+        }
+    }
+
+    private void refuseDirect(Exception why) {
+        if (directIo) {
+            directIo = false;
+            log.info("Writing through the page cache: {} does not take O_DIRECT ({})", root, why.toString());
         }
     }
 

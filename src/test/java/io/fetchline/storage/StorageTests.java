@@ -1,9 +1,11 @@
 package io.fetchline.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -70,8 +72,41 @@ class StorageTests {
         assertThat(storage.part(job, "a.bin")).exists();
     }
 
-    private Storage storage() {
-        Binder binder = new Binder(new MapConfigurationPropertySource(Map.of("fetchline.storage.root", root.toString())));
+    @Test
+    void onlyBulkBlockAlignedWritesGoPastThePageCache() throws IOException {
+        Storage storage = storage();
+        storage.reserve(job, "a.bin").channel().close();
+        int chunk = 256 * 1024;
+
+        assertThat(storage.writesDirect(0, chunk)).isTrue();
+        int block = storage.blockSize();
+        assertThat(storage.writesDirect(3L * block, chunk)).isTrue();
+        assertThat(storage.writesDirect(3L * block + 1, chunk)).as("offset inside a block").isFalse();
+        assertThat(storage.writesDirect(0, chunk + 1)).as("a partial block").isFalse();
+        assertThat(storage.writesDirect(0, 16 * 1024)).as("a small file's write").isFalse();
+        try (FileChannel direct = storage.openDirect(job, "a.bin")) {
+            direct.write(ByteBuffer.allocateDirect(2 * block).alignedSlice(block).limit(block), 0);
+            // Only an O_DIRECT channel refuses part of a block.
+            assertThatThrownBy(() -> direct.write(ByteBuffer.wrap(new byte[100]), block))
+                    .isInstanceOf(IOException.class);
+        }
+        assertThat(storage.part(job, "a.bin")).hasSize(block);
+    }
+
+    @Test
+    void directIoOffKeepsEveryWriteInThePageCache() throws IOException {
+        Storage storage = storage("fetchline.storage.direct-io", "false");
+        storage.reserve(job, "a.bin").channel().close();
+
+        assertThat(storage.writesDirect(0, 256 * 1024)).isFalse();
+    }
+
+    private Storage storage(String... settings) {
+        Map<String, String> properties = new java.util.HashMap<>(Map.of("fetchline.storage.root", root.toString()));
+        for (int i = 0; i < settings.length; i += 2) {
+            properties.put(settings[i], settings[i + 1]);
+        }
+        Binder binder = new Binder(new MapConfigurationPropertySource(properties));
         return new Storage(binder.bindOrCreate("fetchline", FetchlineProperties.class));
     }
 }
