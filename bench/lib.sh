@@ -277,7 +277,9 @@ fl_submit() {
     code=${meta% *}
     SUBMIT_S=${meta#* }
     [[ $code == 202 ]] || { log "POST returned $code: $(head -c 2000 "$out")"; return 1; }
-    JOB_ID=$(jq -r .id "$out")
+    # A bash match, not jq: this runs inside the timed window, and starting jq is not Fetchline's time.
+    [[ $(<"$out") =~ \"id\":\"([0-9a-f-]+)\" ]] || { log "POST answered without an id: $(head -c 2000 "$out")"; return 1; }
+    JOB_ID=${BASH_REMATCH[1]}
 }
 
 fl_job() { curl -fsS "$FL_URL/api/v1/jobs/$1"; }
@@ -288,7 +290,7 @@ fl_wait() {
     local id=$1 deadline=$((SECONDS + $2)) left
     while (((left = deadline - SECONDS) > 0)); do
         JOB_JSON=$(curl -fsS "$FL_URL/api/v1/jobs/$id?wait=$((left < 300 ? left : 300))s") || { sleep 0.05; continue; }
-        JOB_STATE=$(jq -r .state <<<"$JOB_JSON")
+        [[ $JOB_JSON =~ \"state\":\"([A-Z]+)\" ]] && JOB_STATE=${BASH_REMATCH[1]} || JOB_STATE=
         case $JOB_STATE in SUCCEEDED | FAILED | CANCELLED) return 0 ;; esac
     done
     JOB_STATE=TIMEOUT
