@@ -27,8 +27,8 @@ import io.fetchline.metrics.FetchlineMetrics;
 import io.fetchline.storage.Storage;
 
 /**
- * One fetcher thread: takes an item, opens its response (resuming from the stored bytes when it can), hashes the
- * body in stream order and hands it to the writers chunk by chunk.
+ * One fetcher thread: takes an item, opens its response (resuming from the stored bytes when it can) and hands
+ * the body to the writers chunk by chunk, which hash it as they store it.
  */
 final class Fetcher implements Runnable {
 
@@ -292,7 +292,6 @@ final class Fetcher implements Runnable {
                     throw new FetchFailure(ErrorCode.TOO_LARGE,
                             "body exceeds fetchline.fetch.max-file-size of " + maxFileSize + " bytes");
                 }
-                transfer.digest.update(buffer, 0, length);
                 hand(transfer, new Chunk(transfer, buffer, length, offset, false));
                 offset += length;
                 transfer.bytes = offset;

@@ -24,6 +24,7 @@ final class Transfer {
     final Item item;
     final int attempt;
     final Instant startedAt;
+    /** Seeded by the fetcher when it resumes a file, then fed by the writer chunk by chunk. */
     final MessageDigest digest = newSha256();
     /** The writer that stores this attempt's chunks, all of them. */
     final int writer;

@@ -12,8 +12,8 @@ import io.fetchline.metrics.FetchlineMetrics;
 import io.fetchline.storage.Storage;
 
 /**
- * One writer thread: stores chunks at their offsets and, after the last chunk of a transfer, hands it to the
- * finisher. An I/O error fails the transfer, never the thread.
+ * One writer thread: hashes and stores chunks at their offsets and, after the last chunk of a transfer, hands it
+ * to the finisher. An I/O error fails the transfer, never the thread.
  */
 final class Writer implements Runnable {
 
@@ -60,6 +60,13 @@ final class Writer implements Runnable {
     private void handle(Chunk first) {
         Transfer transfer = first.transfer();
         List<Chunk> run = run(first);
+        // Hashing here rather than in the fetcher puts reading and hashing a large file on two threads, and so on
+        // both cores. A transfer's chunks all come to this writer in stream order, which is the digest's order.
+        for (Chunk chunk : run) {
+            if (chunk.buffer() != null) {
+                transfer.digest.update(chunk.buffer(), 0, chunk.length());
+            }
+        }
         write(transfer, run);
         for (Chunk chunk : run) {
             if (chunk.buffer() != null) {
