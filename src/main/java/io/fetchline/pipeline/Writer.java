@@ -60,8 +60,8 @@ final class Writer implements Runnable {
     private void handle(Chunk first) {
         Transfer transfer = first.transfer();
         List<Chunk> run = run(first);
-        // Hashing here rather than in the fetcher puts reading and hashing a large file on two threads, and so on
-        // both cores. A transfer's chunks all come to this writer in stream order, which is the digest's order.
+        // Hashing here takes it off the thread that reads the socket, where it cost twice the CPU (bench/README.md).
+        // A transfer's chunks all come to this writer, in stream order, which is the order the digest needs.
         for (Chunk chunk : run) {
             if (chunk.buffer() != null) {
                 transfer.digest.update(chunk.buffer(), 0, chunk.length());
