@@ -42,10 +42,10 @@ public class Storage {
     public static final String PART = ".part";
     /**
      * Smallest write that goes past the page cache. A direct write waits for the device, which costs small files
-     * more than the cache does: 16 KiB files written directly came in 40 % slower, 256 KiB chunks 4× cheaper in
-     * CPU (bench/README.md).
+     * more than the cache does: 16 KiB files written directly came in 25–50 % slower, while 256 KiB chunks cost
+     * a quarter of the CPU (bench/README.md).
      */
-    static final int DIRECT_MIN_BYTES = 128 * 1024;
+    private static final int DIRECT_MIN_BYTES = 128 * 1024;
     private static final int MAX_NUMBERED = 100_000;
     private static final Pattern JOB_FOLDER = Pattern.compile(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
