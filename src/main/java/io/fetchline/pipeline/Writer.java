@@ -59,7 +59,9 @@ final class Writer implements Runnable {
 
     private void handle(Chunk first) {
         Transfer transfer = first.transfer();
-        List<Chunk> run = run(first);
+        boolean direct = first.buffer() != null && first.length() <= STAGING_BYTES
+                && storage.writesDirect(first.offset(), first.length());
+        List<Chunk> run = direct ? run(first) : List.of(first);
         // Hashing here takes it off the thread that reads the socket, where it cost twice the CPU (bench/README.md).
         // A transfer's chunks all come to this writer, in stream order, which is the order the digest needs.
         for (Chunk chunk : run) {
@@ -67,7 +69,7 @@ final class Writer implements Runnable {
                 transfer.digest.update(chunk.buffer(), 0, chunk.length());
             }
         }
-        write(transfer, run);
+        write(transfer, run, direct);
         for (Chunk chunk : run) {
             if (chunk.buffer() != null) {
                 pool.give(chunk.buffer());
@@ -82,14 +84,11 @@ final class Writer implements Runnable {
     }
 
     /**
-     * The chunk, and when it goes past the page cache, the chunks of the same file that continue it and wait
-     * next in the queue, up to one staging buffer: a direct write waits for the device, and the disk takes one
-     * 1 MiB write in about the time of two of 256 KiB. The queue only holds several when the disk is what limits.
+     * A chunk that goes past the page cache, and the chunks of the same file that continue it and wait next in
+     * the queue, up to one staging buffer: a direct write waits for the device, and the disk takes one 1 MiB
+     * write in about the time of two of 256 KiB. The queue only holds several when the disk is what limits.
      */
     private List<Chunk> run(Chunk first) {
-        if (first.buffer() == null || !storage.writesDirect(first.offset(), first.length())) {
-            return List.of(first);
-        }
         List<Chunk> run = new ArrayList<>(4);
         run.add(first);
         long end = first.offset() + first.length();
@@ -106,12 +105,12 @@ final class Writer implements Runnable {
         return run;
     }
 
-    private void write(Transfer transfer, List<Chunk> run) {
+    private void write(Transfer transfer, List<Chunk> run, boolean direct) {
         if (transfer.storageFailure != null || run.get(0).buffer() == null) {
             return;
         }
         try {
-            if (!writeDirect(transfer, run)) {
+            if (!direct || !writeDirect(transfer, run)) {
                 for (Chunk chunk : run) {
                     writeFully(transfer.channel, ByteBuffer.wrap(chunk.buffer(), 0, chunk.length()), chunk.offset());
                     metrics.written(false, chunk.length());
@@ -126,15 +125,11 @@ final class Writer implements Runnable {
     }
 
     /**
-     * Writes a run of bulk chunks past the page cache in one write; false when they do not qualify, or the
-     * direct write failed. A failure is not reported here: the same writes through the cache follow, and fail
-     * too if the disk is full or gone.
+     * Writes a run of bulk chunks past the page cache in one write; false when the file cannot be opened for
+     * that, or the direct write failed. A failure is not reported here: the same writes through the cache
+     * follow, and fail too if the disk is full or gone.
      */
     private boolean writeDirect(Transfer transfer, List<Chunk> run) {
-        Chunk first = run.get(0);
-        if (!storage.writesDirect(first.offset(), first.length()) || first.length() > STAGING_BYTES) {
-            return false;
-        }
         if (!transfer.directTried) {
             transfer.directTried = true;
             transfer.direct = storage.openDirect(transfer.item.jobId(), transfer.file);
@@ -149,7 +144,7 @@ final class Writer implements Runnable {
         bytes.flip();
         int length = bytes.remaining();
         try {
-            writeFully(transfer.direct, bytes, first.offset());
+            writeFully(transfer.direct, bytes, run.get(0).offset());
         } catch (IOException ex) {
             return false;
         }

@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
 import io.fetchline.FetchlineTest;
+import io.fetchline.origin.TestOrigin;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -59,16 +57,8 @@ class DirectWriteTests extends FetchlineTest {
     private void assertStored(String job, String name, byte[] data) throws IOException {
         api.awaitState(job, "SUCCEEDED", Duration.ofSeconds(30));
         JsonNode item = api.item(job, 0);
-        assertThat(item.get("sha256").asString()).isEqualTo(sha256(data));
+        assertThat(item.get("sha256").asString()).isEqualTo(TestOrigin.sha256(data));
         assertThat(Files.readAllBytes(jobFolder(job).resolve(name))).isEqualTo(data);
         assertThat(jobFolder(job).resolve(name + Storage.PART)).doesNotExist();
-    }
-
-    static String sha256(byte[] data) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
     }
 }

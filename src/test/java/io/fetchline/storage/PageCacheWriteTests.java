@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 
 import io.fetchline.FetchlineTest;
+import io.fetchline.origin.TestOrigin;
 
 /** With {@code fetchline.storage.direct-io=false} every byte goes through the page cache. */
 @TestPropertySource(properties = "fetchline.storage.direct-io=false")
@@ -24,7 +25,7 @@ class PageCacheWriteTests extends FetchlineTest {
         String job = api.submit(List.of(origin.url("/cached/bulk.bin")));
 
         api.awaitState(job, "SUCCEEDED", Duration.ofSeconds(30));
-        assertThat(api.item(job, 0).get("sha256").asString()).isEqualTo(DirectWriteTests.sha256(data));
+        assertThat(api.item(job, 0).get("sha256").asString()).isEqualTo(TestOrigin.sha256(data));
         assertThat(Files.readAllBytes(jobFolder(job).resolve("bulk.bin"))).isEqualTo(data);
         assertThat(api.metric(DirectWriteTests.DIRECT)).isZero();
         assertThat(api.metric(DirectWriteTests.CACHED) - cached).isGreaterThanOrEqualTo(data.length);
