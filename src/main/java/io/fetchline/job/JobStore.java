@@ -163,11 +163,31 @@ public class JobStore {
                 .optional();
     }
 
-    /** Queued items of one job after {@code afterIndex}, in index order, for the dispatcher. */
-    public List<Item> queuedItems(UUID jobId, int afterIndex, int limit) {
-        return jdbc.sql(ITEMS_OF_JOB + " AND state = 'QUEUED' AND idx > :after" + IN_INDEX_ORDER + " LIMIT :limit")
+    /**
+     * Queued items of one job after {@code afterIndex}, in index order, for the dispatcher, leaving out those of
+     * the {@code skipped} hosts: H2 passes over their rows without making items of them.
+     */
+    public List<Item> queuedItems(UUID jobId, int afterIndex, int limit, Collection<String> skipped) {
+        String notSkipped = skipped.isEmpty() ? "" : " AND host NOT IN (:skipped)";
+        var query = jdbc.sql(ITEMS_OF_JOB + " AND state = 'QUEUED' AND idx > :after" + notSkipped + IN_INDEX_ORDER
+                + " LIMIT :limit")
                 .param("jobId", jobId)
                 .param("after", afterIndex)
+                .param("limit", limit);
+        if (!skipped.isEmpty()) {
+            query = query.param("skipped", skipped);
+        }
+        return query.query((rs, n) -> itemRow(jobId, rs)).list();
+    }
+
+    /** Queued items of one host in one job with an index in ({@code afterIndex}, {@code upToIndex}], in order. */
+    public List<Item> queuedItemsOfHost(UUID jobId, String host, int afterIndex, int upToIndex, int limit) {
+        return jdbc.sql(ITEMS_OF_JOB + " AND state = 'QUEUED' AND host = :host AND idx > :after AND idx <= :upTo"
+                + IN_INDEX_ORDER + " LIMIT :limit")
+                .param("jobId", jobId)
+                .param("host", host)
+                .param("after", afterIndex)
+                .param("upTo", upToIndex)
                 .param("limit", limit)
                 .query((rs, n) -> itemRow(jobId, rs))
                 .list();

@@ -202,7 +202,10 @@ final class Dispatcher implements Runnable {
     /** How far one job has been read. */
     private static final class JobCursor {
 
-        /** Highest index read in index order: each item up to it is claimed, or skipped for a host in behind. */
+        /**
+         * Highest index read in index order: each item up to it is claimed, or skipped for a host in behind. Past
+         * the job's last item once reading found the end, as the items skipped on the way may be the last ones.
+         */
         int read = -1;
         /** Reading in index order found the job's end; no item is added to a job later. */
         boolean atEnd;
@@ -224,8 +227,14 @@ final class Dispatcher implements Runnable {
             return -1;
         }
         int progress = catchUp(jobId, cursor);
-        List<Item> items = cursor.atEnd ? List.of() : store.queuedItems(jobId, cursor.read, CLAIM_BATCH);
-        cursor.atEnd = items.size() < CLAIM_BATCH;
+        // The rows of hosts left behind are passed over in the store: reading them only to skip them made every
+        // item of a one-host job be read three times.
+        List<Item> items = cursor.atEnd ? List.of()
+                : store.queuedItems(jobId, cursor.read, CLAIM_BATCH, cursor.behind.keySet());
+        if (!cursor.atEnd && items.size() < CLAIM_BATCH) {
+            cursor.atEnd = true;
+            cursor.read = Integer.MAX_VALUE;
+        }
         if (items.isEmpty()) {
             return cursor.behind.isEmpty() ? -1 : progress;
         }
@@ -238,7 +247,9 @@ final class Dispatcher implements Runnable {
                     park(item, false);
                 }
             }
-            cursor.read = item.index();
+            if (!cursor.atEnd) {
+                cursor.read = item.index();
+            }
             progress++;
         }
         releaseParked();
@@ -252,27 +263,19 @@ final class Dispatcher implements Runnable {
         while (hosts.hasNext()) {
             Map.Entry<String, Integer> behind = hosts.next();
             String host = behind.getKey();
-            // Reading again only once half the parked items are gone: one read then parks many.
-            boolean caughtUp = false;
-            while (!caughtUp && isLow(host, jobId)) {
-                List<Item> items = store.queuedItems(jobId, behind.getValue(), CLAIM_BATCH);
-                caughtUp = items.isEmpty();
-                for (Item item : items) {
-                    if (item.index() > cursor.read) {
-                        caughtUp = true;
-                        break;
-                    }
-                    if (host(item).equals(host)) {
-                        if (isFull(host, jobId)) {
-                            break;
-                        }
-                        park(item, false);
-                        claimed++;
-                    }
-                    behind.setValue(item.index());
-                }
+            // Reading again only once half the parked items are gone, and as many as fill them up: one read then
+            // parks many, and none is read for nothing.
+            if (!isLow(host, jobId)) {
+                continue;
             }
-            if (caughtUp) {
+            int room = parkPerHost - parked(host, jobId);
+            List<Item> items = store.queuedItemsOfHost(jobId, host, behind.getValue(), cursor.read, room);
+            for (Item item : items) {
+                park(item, false);
+                behind.setValue(item.index());
+                claimed++;
+            }
+            if (items.size() < room) {
                 // Reading at the cursor takes this host's items again from here on.
                 hosts.remove();
             }
@@ -302,14 +305,17 @@ final class Dispatcher implements Runnable {
 
     /** The job has parked enough items of the host to keep its slots busy: more would only take memory. */
     private boolean isFull(String host, UUID jobId) {
-        HostQueue waiting = parked.get(host);
-        return waiting != null && waiting.size(jobId) >= parkPerHost;
+        return parked(host, jobId) >= parkPerHost;
     }
 
     /** The job's parked items of the host are down to half what keeps its slots busy: time to read more. */
     private boolean isLow(String host, UUID jobId) {
+        return parked(host, jobId) <= parkPerHost / 2;
+    }
+
+    private int parked(String host, UUID jobId) {
         HostQueue waiting = parked.get(host);
-        return waiting == null || waiting.size(jobId) <= parkPerHost / 2;
+        return waiting == null ? 0 : waiting.size(jobId);
     }
 
     /** The parked items of one host, by job; {@link #poll()} takes from each job in turn. */
