@@ -7,9 +7,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -22,33 +29,47 @@ import org.apache.hc.core5.http.ClassicHttpResponse;
 /**
  * The least a JVM downloader does per file, with Fetchline's HTTP client and hash: THREADS threads each take the
  * next URL, GET it over a pooled keep-alive connection, hash the body with SHA-256 while writing it to a new
- * {@code .part} file, and rename that into place. No job store, queues or API. bench/floor.sh runs it to show
- * how far the JVM and HttpClient 5 themselves are from curl on small files.
+ * {@code .part} file, and rename that into place. No queues or API, and no job store unless asked for one.
+ * bench/floor.sh runs it to show how far the JVM and HttpClient 5 themselves are from curl on small files.
  *
- * <p>Usage: {@code java -cp <httpclient5 jars> Floor URLS THREADS DIR...}: one round per DIR, each into its own
- * folder; prints {@code round,seconds,cpu_seconds} per round.
+ * <p>Usage: {@code java -cp <httpclient5 jars> Floor URLS THREADS [--store=JDBC_URL] DIR...}: one round per DIR,
+ * each into its own folder; prints {@code round,seconds,cpu_seconds} per round. With {@code --store} (the H2 jar
+ * on the class path) it also keeps Fetchline's durable state the way Fetchline does: each round inserts its items,
+ * and one recorder thread writes every item twice (its file name when created, its end after the rename) in
+ * batched updates, one commit every 10 ms, the round ending once all are written.
  */
 public class Floor {
 
     public static void main(String[] args) throws Exception {
         List<String> urls = Files.readAllLines(Path.of(args[0]));
         int threads = Integer.parseInt(args[1]);
+        int first = 2;
+        Store store = null;
+        if (args[first].startsWith("--store=")) {
+            store = new Store(DriverManager.getConnection(args[first].substring("--store=".length()), "sa", ""));
+            first++;
+        }
         var connections = PoolingHttpClientConnectionManagerBuilder.create()
                 .setMaxConnPerRoute(threads).setMaxConnTotal(threads).build();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (CloseableHttpClient client = HttpClients.custom().setConnectionManager(connections)
                 .disableAutomaticRetries().disableContentCompression().build()) {
-            for (int round = 0; round < args.length - 2; round++) {
-                Path dir = Path.of(args[round + 2]);
+            for (int round = 0; round < args.length - first; round++) {
+                Path dir = Path.of(args[round + first]);
                 AtomicInteger next = new AtomicInteger();
                 AtomicReference<Exception> failure = new AtomicReference<>();
                 long cpu = os.getProcessCpuTime();
                 long start = System.nanoTime();
+                Store recorder = store;
+                if (recorder != null) {
+                    recorder.insert(round, urls);
+                }
+                int job = round;
                 Thread[] workers = new Thread[threads];
                 for (int i = 0; i < threads; i++) {
                     workers[i] = new Thread(() -> {
                         try {
-                            fetchAll(client, urls, next, dir);
+                            fetchAll(client, urls, next, dir, recorder, job);
                         } catch (Exception ex) {
                             failure.compareAndSet(null, ex);
                         }
@@ -57,6 +78,9 @@ public class Floor {
                 }
                 for (Thread worker : workers) {
                     worker.join();
+                }
+                if (recorder != null) {
+                    recorder.awaitWritten(2 * urls.size());
                 }
                 if (failure.get() != null) {
                     throw failure.get();
@@ -67,8 +91,8 @@ public class Floor {
         }
     }
 
-    private static void fetchAll(CloseableHttpClient client, List<String> urls, AtomicInteger next, Path dir)
-            throws Exception {
+    private static void fetchAll(CloseableHttpClient client, List<String> urls, AtomicInteger next, Path dir,
+            Store store, int job) throws Exception {
         MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
         byte[] buffer = new byte[256 * 1024];
         for (int n = next.getAndIncrement(); n < urls.size(); n = next.getAndIncrement()) {
@@ -81,6 +105,9 @@ public class Floor {
                 if (response.getCode() != 200) {
                     throw new IllegalStateException(url + ": HTTP " + response.getCode());
                 }
+                if (store != null) {
+                    store.record(new Row(job, n, "ACTIVE", name, null));
+                }
                 InputStream body = response.getEntity().getContent();
                 for (int read = body.read(buffer); read >= 0; read = body.read(buffer)) {
                     sha256.update(buffer, 0, read);
@@ -91,8 +118,94 @@ public class Floor {
                 }
             }
             // Computed like Fetchline's, for the same cost; bench/floor.sh checks the files with sha256sum.
-            HexFormat.of().formatHex(sha256.digest());
+            String hex = HexFormat.of().formatHex(sha256.digest());
             Files.move(part, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            if (store != null) {
+                store.record(new Row(job, n, "SUCCEEDED", name, hex));
+            }
+        }
+    }
+
+    private record Row(int job, int index, String state, String file, String sha256) {
+    }
+
+    /** Items in H2 as Fetchline keeps them, written by one recorder thread in batches. */
+    private static final class Store {
+
+        private final Connection db;
+        private final ConcurrentLinkedQueue<Row> waiting = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger written = new AtomicInteger();
+
+        Store(Connection db) throws SQLException {
+            this.db = db;
+            try (Statement create = db.createStatement()) {
+                create.execute("CREATE TABLE IF NOT EXISTS items (job_seq BIGINT NOT NULL, idx INT NOT NULL,"
+                        + " url VARCHAR(8192) NOT NULL, state VARCHAR(16) NOT NULL, file VARCHAR(1024),"
+                        + " sha256 CHAR(64), PRIMARY KEY (job_seq, idx))");
+            }
+            db.setAutoCommit(false);
+            Thread recorder = new Thread(this::run, "recorder");
+            recorder.setDaemon(true);
+            recorder.start();
+        }
+
+        void insert(int job, List<String> urls) throws SQLException {
+            synchronized (db) {
+                try (PreparedStatement insert = db.prepareStatement(
+                        "INSERT INTO items (job_seq, idx, url, state) VALUES (?, ?, ?, 'QUEUED')")) {
+                    for (int i = 0; i < urls.size(); i++) {
+                        insert.setInt(1, job);
+                        insert.setInt(2, i);
+                        insert.setString(3, urls.get(i));
+                        insert.addBatch();
+                        if (i % 1000 == 999 || i == urls.size() - 1) {
+                            insert.executeBatch();
+                        }
+                    }
+                    db.commit();
+                }
+            }
+        }
+
+        void record(Row row) {
+            waiting.add(row);
+        }
+
+        void awaitWritten(int rows) throws InterruptedException {
+            while (written.get() < rows) {
+                Thread.sleep(1);
+            }
+            written.set(0);
+        }
+
+        private void run() {
+            try {
+                while (true) {
+                    TimeUnit.MILLISECONDS.sleep(10);
+                    synchronized (db) {
+                        int n = 0;
+                        try (PreparedStatement update = db.prepareStatement("UPDATE items SET state = ?, file = ?,"
+                                + " sha256 = ? WHERE job_seq = ? AND idx = ?")) {
+                            for (Row row = waiting.poll(); row != null; row = waiting.poll()) {
+                                update.setString(1, row.state());
+                                update.setString(2, row.file());
+                                update.setString(3, row.sha256());
+                                update.setInt(4, row.job());
+                                update.setInt(5, row.index());
+                                update.addBatch();
+                                n++;
+                            }
+                            if (n > 0) {
+                                update.executeBatch();
+                                db.commit();
+                            }
+                        }
+                        written.addAndGet(n);
+                    }
+                }
+            } catch (InterruptedException | SQLException ex) {
+                throw new IllegalStateException(ex);
+            }
         }
     }
 }

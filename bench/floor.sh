@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The stack's floor on the small corpus (see bench/README.md): bench/Floor.java, a minimal JVM downloader with
-# Fetchline's HttpClient 5 and SHA-256 but no job store, queues or API, fetches the same 5,000 files from the
-# same nginx at 16 connections, one JVM for all rounds as a service would be. What it reaches is what the JVM
-# and the client allow; the rest of the distance from curl is Fetchline's own.
+# Fetchline's HttpClient 5 and SHA-256 but no queues or API (and no job store unless STORE=1), fetches run.sh's
+# 5,000 small files from a local nginx at 16 connections, one JVM for all rounds as a service would be. What it
+# reaches is what the JVM and the client allow; the rest of the distance from curl is Fetchline's own.
 #
 #   bench/floor.sh
 #
-# Environment: ROUNDS=3, WARMUP=1, KEEP=1, FETCHLINE_JAVA_OPTS, FETCHLINE_JAR and RESULTS as for bench/run.sh.
+# Environment: ROUNDS=3, WARMUP=1, KEEP=1, FETCHLINE_JAVA_OPTS, FETCHLINE_JAR and RESULTS as for bench/run.sh;
+# STORE=1 also keeps each item's state in an H2 file database as Fetchline does (see bench/Floor.java), with
+# Fetchline's JDBC URL settings unless STORE_SETTINGS gives others (default ";WRITE_DELAY=0"); STORE_URL replaces
+# the database's URL before them (jdbc:h2:mem:floor keeps it in memory).
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$(dirname "$0")/lib.sh"
@@ -25,6 +28,11 @@ main() {
     # The jar brings the exact client Fetchline ships with.
     build_fetchline
     mkdir -p "$WORK/floor"
+    local store=()
+    if [[ ${STORE:-0} == 1 ]]; then
+        unzip -q -j "$JAR" 'BOOT-INF/lib/h2-*' -d "$WORK/floor" || die "no H2 jar in $JAR"
+        store=("--store=${STORE_URL:-jdbc:h2:file:$WORK/floor-db/floor}${STORE_SETTINGS-;WRITE_DELAY=0}")
+    fi
     unzip -q -j "$JAR" 'BOOT-INF/lib/httpclient5-*' 'BOOT-INF/lib/httpcore5-*' 'BOOT-INF/lib/slf4j-api-*' \
         -d "$WORK/floor" || die "no HttpClient jars in $JAR"
     make_corpus "$WORK/corpus/small" small "$COUNT" "$SIZE"
@@ -36,10 +44,10 @@ main() {
     for ((round = 1 - WARMUP; round <= ROUNDS; round++)); do
         dirs+=("$(fresh_dir "floor-r$round")")
     done
-    log "floor: $((WARMUP + ROUNDS)) rounds of $COUNT files in one JVM ($(java_version))"
+    log "floor: $((WARMUP + ROUNDS)) rounds of $COUNT files in one JVM ($(java_version))${store:+, item states in H2}"
     local opts=${FETCHLINE_JAVA_OPTS:-$FETCHLINE_DEFAULT_JVM}
     # shellcheck disable=SC2086 # JVM options are words
-    java $opts -cp "$(printf '%s:' "$WORK"/floor/*.jar)" "$(dirname "$0")/Floor.java" "$WORK/urls" 16 "${dirs[@]}" \
+    java $opts -cp "$(printf '%s:' "$WORK"/floor/*.jar)" "$(dirname "$0")/Floor.java" "$WORK/urls" 16 "${store[@]}" "${dirs[@]}" \
         >"$WORK/floor.csv" 2>"$WORK/floor.log" || { cat "$WORK/floor.log" >&2; die "Floor failed"; }
     report "${dirs[@]}" | tee "${RESULTS:-/dev/null}"
 }
