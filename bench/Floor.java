@@ -135,6 +135,7 @@ public class Floor {
         private final Connection db;
         private final ConcurrentLinkedQueue<Row> waiting = new ConcurrentLinkedQueue<>();
         private final AtomicInteger written = new AtomicInteger();
+        private volatile RuntimeException failure;
 
         Store(Connection db) throws SQLException {
             this.db = db;
@@ -173,6 +174,9 @@ public class Floor {
 
         void awaitWritten(int rows) throws InterruptedException {
             while (written.get() < rows) {
+                if (failure != null) {
+                    throw failure;
+                }
                 Thread.sleep(1);
             }
             written.set(0);
@@ -204,7 +208,7 @@ public class Floor {
                     }
                 }
             } catch (InterruptedException | SQLException ex) {
-                throw new IllegalStateException(ex);
+                failure = new IllegalStateException("recording failed", ex);
             }
         }
     }

@@ -47,7 +47,8 @@ main() {
     log "floor: $((WARMUP + ROUNDS)) rounds of $COUNT files in one JVM ($(java_version))${store:+, item states in H2}"
     local opts=${FETCHLINE_JAVA_OPTS:-$FETCHLINE_DEFAULT_JVM}
     # shellcheck disable=SC2086 # JVM options are words
-    java $opts -cp "$(printf '%s:' "$WORK"/floor/*.jar)" "$(dirname "$0")/Floor.java" "$WORK/urls" 16 "${store[@]}" "${dirs[@]}" \
+    timeout --kill-after=10 600 java $opts -cp "$(printf '%s:' "$WORK"/floor/*.jar)" "$(dirname "$0")/Floor.java" \
+        "$WORK/urls" 16 "${store[@]}" "${dirs[@]}" \
         >"$WORK/floor.csv" 2>"$WORK/floor.log" || { cat "$WORK/floor.log" >&2; die "Floor failed"; }
     report "${dirs[@]}" | tee "${RESULTS:-/dev/null}"
 }
