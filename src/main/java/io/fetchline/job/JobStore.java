@@ -169,15 +169,14 @@ public class JobStore {
      */
     public List<Item> queuedItems(UUID jobId, int afterIndex, int limit, Collection<String> skipped) {
         String notSkipped = skipped.isEmpty() ? "" : " AND host NOT IN (:skipped)";
-        var query = jdbc.sql(ITEMS_OF_JOB + " AND state = 'QUEUED' AND idx > :after" + notSkipped + IN_INDEX_ORDER
+        return jdbc.sql(ITEMS_OF_JOB + " AND state = 'QUEUED' AND idx > :after" + notSkipped + IN_INDEX_ORDER
                 + " LIMIT :limit")
                 .param("jobId", jobId)
                 .param("after", afterIndex)
-                .param("limit", limit);
-        if (!skipped.isEmpty()) {
-            query = query.param("skipped", skipped);
-        }
-        return query.query((rs, n) -> itemRow(jobId, rs)).list();
+                .param("skipped", skipped)
+                .param("limit", limit)
+                .query((rs, n) -> itemRow(jobId, rs))
+                .list();
     }
 
     /** Queued items of one host in one job with an index in ({@code afterIndex}, {@code upToIndex}], in order. */

@@ -231,13 +231,6 @@ final class Dispatcher implements Runnable {
         // item of a one-host job be read three times.
         List<Item> items = cursor.atEnd ? List.of()
                 : store.queuedItems(jobId, cursor.read, CLAIM_BATCH, cursor.behind.keySet());
-        if (!cursor.atEnd && items.size() < CLAIM_BATCH) {
-            cursor.atEnd = true;
-            cursor.read = Integer.MAX_VALUE;
-        }
-        if (items.isEmpty()) {
-            return cursor.behind.isEmpty() ? -1 : progress;
-        }
         for (Item item : items) {
             String host = host(item);
             if (!cursor.behind.containsKey(host)) {
@@ -247,10 +240,15 @@ final class Dispatcher implements Runnable {
                     park(item, false);
                 }
             }
-            if (!cursor.atEnd) {
-                cursor.read = item.index();
-            }
+            cursor.read = item.index();
             progress++;
+        }
+        if (!cursor.atEnd && items.size() < CLAIM_BATCH) {
+            cursor.atEnd = true;
+            cursor.read = Integer.MAX_VALUE;
+        }
+        if (items.isEmpty()) {
+            return cursor.behind.isEmpty() ? -1 : progress;
         }
         releaseParked();
         return progress;
