@@ -1,3 +1,4 @@
+import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -15,16 +16,27 @@ import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.apache.hc.client5.http.async.methods.AbstractBinResponseConsumer;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
+import org.apache.hc.core5.reactor.IOReactorConfig;
 
 /**
  * The least a JVM downloader does per file, with Fetchline's HTTP client and hash: THREADS threads each take the
@@ -32,8 +44,11 @@ import org.apache.hc.core5.http.ClassicHttpResponse;
  * {@code .part} file, and rename that into place. No queues or API, and no job store unless asked for one.
  * bench/floor.sh runs it to show how far the JVM and HttpClient 5 themselves are from curl on small files.
  *
- * <p>Usage: {@code java -cp <httpclient5 jars> Floor URLS THREADS [--store=JDBC_URL] DIR...}: one round per DIR,
- * each into its own folder; prints {@code round,seconds,cpu_seconds} per round. With {@code --store} (the H2 jar
+ * <p>Usage: {@code java -cp <httpclient5 jars> Floor URLS THREADS [--async] [--store=JDBC_URL] DIR...}: one round
+ * per DIR, each into its own folder; prints {@code round,seconds,cpu_seconds} per round. With {@code --async} the
+ * same work goes through HttpClient 5's event-driven client instead: two I/O threads drive THREADS connections and
+ * store each body as it arrives, as curl's one thread does, which tells whether an event-driven fetcher would be
+ * cheaper per file than blocking threads. With {@code --store} (the H2 jar
  * on the class path) it also keeps Fetchline's durable state the way Fetchline does: each round inserts its items,
  * and one recorder thread writes every item twice (its file name when created, its end after the rename) in
  * batched updates, one commit every 10 ms, the round ending once all are written.
@@ -44,50 +59,213 @@ public class Floor {
         List<String> urls = Files.readAllLines(Path.of(args[0]));
         int threads = Integer.parseInt(args[1]);
         int first = 2;
+        boolean async = args[first].equals("--async");
+        if (async) {
+            first++;
+        }
         Store store = null;
         if (args[first].startsWith("--store=")) {
             store = new Store(DriverManager.getConnection(args[first].substring("--store=".length()), "sa", ""));
             first++;
         }
-        var connections = PoolingHttpClientConnectionManagerBuilder.create()
-                .setMaxConnPerRoute(threads).setMaxConnTotal(threads).build();
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        try (CloseableHttpClient client = HttpClients.custom().setConnectionManager(connections)
-                .disableAutomaticRetries().disableContentCompression().build()) {
+        try (Rounds rounds = async ? new AsyncRounds(threads) : new ClassicRounds(threads)) {
             for (int round = 0; round < args.length - first; round++) {
                 Path dir = Path.of(args[round + first]);
-                AtomicInteger next = new AtomicInteger();
-                AtomicReference<Exception> failure = new AtomicReference<>();
                 long cpu = os.getProcessCpuTime();
                 long start = System.nanoTime();
-                Store recorder = store;
-                if (recorder != null) {
-                    recorder.insert(round, urls);
+                if (store != null) {
+                    store.insert(round, urls);
                 }
-                int job = round;
-                Thread[] workers = new Thread[threads];
-                for (int i = 0; i < threads; i++) {
-                    workers[i] = new Thread(() -> {
-                        try {
-                            fetchAll(client, urls, next, dir, recorder, job);
-                        } catch (Exception ex) {
-                            failure.compareAndSet(null, ex);
-                        }
-                    });
-                    workers[i].start();
-                }
-                for (Thread worker : workers) {
-                    worker.join();
-                }
-                if (recorder != null) {
-                    recorder.awaitWritten(2 * urls.size());
-                }
-                if (failure.get() != null) {
-                    throw failure.get();
+                rounds.fetchAll(urls, dir, store, round);
+                if (store != null) {
+                    store.awaitWritten(2 * urls.size());
                 }
                 System.out.printf(Locale.ROOT, "%d,%.3f,%.3f%n", round, (System.nanoTime() - start) / 1e9,
                         (os.getProcessCpuTime() - cpu) / 1e9);
             }
+        }
+    }
+
+    private interface Rounds extends AutoCloseable {
+
+        /** Downloads every URL into {@code dir}, each body hashed and renamed into place, or throws. */
+        void fetchAll(List<String> urls, Path dir, Store store, int job) throws Exception;
+    }
+
+    /** THREADS blocking threads, each with its own pooled connection, as Fetchline's fetchers. */
+    private static final class ClassicRounds implements Rounds {
+
+        private final int threads;
+        private final CloseableHttpClient client;
+
+        ClassicRounds(int threads) {
+            this.threads = threads;
+            var connections = PoolingHttpClientConnectionManagerBuilder.create()
+                    .setMaxConnPerRoute(threads).setMaxConnTotal(threads).build();
+            this.client = HttpClients.custom().setConnectionManager(connections)
+                    .disableAutomaticRetries().disableContentCompression().build();
+        }
+
+        @Override
+        public void fetchAll(List<String> urls, Path dir, Store store, int job) throws Exception {
+            AtomicInteger next = new AtomicInteger();
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            Thread[] workers = new Thread[threads];
+            for (int i = 0; i < threads; i++) {
+                workers[i] = new Thread(() -> {
+                    try {
+                        Floor.fetchAll(client, urls, next, dir, store, job);
+                    } catch (Exception ex) {
+                        failure.compareAndSet(null, ex);
+                    }
+                });
+                workers[i].start();
+            }
+            for (Thread worker : workers) {
+                worker.join();
+            }
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            client.close();
+        }
+    }
+
+    /** HttpClient 5's event-driven client: THREADS requests in flight, bodies stored on its two I/O threads. */
+    private static final class AsyncRounds implements Rounds {
+
+        private final int inFlight;
+        private final CloseableHttpAsyncClient client;
+
+        AsyncRounds(int inFlight) {
+            this.inFlight = inFlight;
+            var connections = PoolingAsyncClientConnectionManagerBuilder.create()
+                    .setMaxConnPerRoute(inFlight).setMaxConnTotal(inFlight).build();
+            this.client = HttpAsyncClients.custom().setConnectionManager(connections)
+                    .setIOReactorConfig(IOReactorConfig.custom().setIoThreadCount(2).build())
+                    .disableAutomaticRetries().build();
+            client.start();
+        }
+
+        @Override
+        public void fetchAll(List<String> urls, Path dir, Store store, int job) throws Exception {
+            Semaphore slots = new Semaphore(inFlight);
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            for (int n = 0; n < urls.size() && failure.get() == null; n++) {
+                slots.acquire();
+                client.execute(AsyncRequestBuilder.get(urls.get(n)).build(), new BodyToFile(dir, urls.get(n), store,
+                        job, n), new FutureCallback<Void>() {
+                            @Override
+                            public void completed(Void result) {
+                                slots.release();
+                            }
+
+                            @Override
+                            public void failed(Exception ex) {
+                                failure.compareAndSet(null, ex);
+                                slots.release();
+                            }
+
+                            @Override
+                            public void cancelled() {
+                                failed(new CancellationException());
+                            }
+                        });
+            }
+            slots.acquire(inFlight);
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            client.close();
+        }
+    }
+
+    /** One body, hashed and written as it arrives on an I/O thread, then renamed into place. */
+    private static final class BodyToFile extends AbstractBinResponseConsumer<Void> {
+
+        private final Path dir;
+        private final String url;
+        private final String name;
+        private final Store store;
+        private final int job;
+        private final int index;
+        private final MessageDigest sha256 = newSha256();
+        private Path part;
+        private FileChannel file;
+
+        BodyToFile(Path dir, String url, Store store, int job, int index) {
+            this.dir = dir;
+            this.url = url;
+            this.name = url.substring(url.lastIndexOf('/') + 1);
+            this.store = store;
+            this.job = job;
+            this.index = index;
+        }
+
+        @Override
+        protected void start(HttpResponse response, ContentType contentType) throws IOException {
+            if (response.getCode() != 200) {
+                throw new IOException(url + ": HTTP " + response.getCode());
+            }
+            part = dir.resolve(name + ".part");
+            file = FileChannel.open(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            if (store != null) {
+                store.record(new Row(job, index, "ACTIVE", name, null));
+            }
+        }
+
+        @Override
+        protected int capacityIncrement() {
+            return 256 * 1024;
+        }
+
+        @Override
+        protected void data(ByteBuffer bytes, boolean endOfStream) throws IOException {
+            sha256.update(bytes.duplicate());
+            while (bytes.hasRemaining()) {
+                file.write(bytes);
+            }
+            if (endOfStream) {
+                file.close();
+                String hex = HexFormat.of().formatHex(sha256.digest());
+                Files.move(part, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                if (store != null) {
+                    store.record(new Row(job, index, "SUCCEEDED", name, hex));
+                }
+            }
+        }
+
+        @Override
+        protected Void buildResult() {
+            return null;
+        }
+
+        @Override
+        public void releaseResources() {
+            try {
+                if (file != null) {
+                    file.close();
+                }
+            } catch (IOException ignored) {
+                // The round fails on the exception that got here.
+            }
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
         }
     }
 
