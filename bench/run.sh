@@ -52,7 +52,7 @@ main() {
     start_nginx "$WORK/corpus"
 
     RAW="$WORK/results.csv"
-    echo "corpus,tool,round,ok,seconds,files,bytes,peak_rss_kib,rss_after_kib,cpu_s,sync_s,server_s,load1_before" >"$RAW"
+    echo "corpus,tool,round,ok,seconds,files,bytes,peak_rss_kib,rss_after_kib,cpu_s,sync_s,server_s,load1_before,sha256_s" >"$RAW"
     for corpus in "${corpora[@]}"; do
         bench_corpus "$corpus"
     done
@@ -150,6 +150,13 @@ run_one() {
     local sync_s seconds
     sync_s=$(elapsed_s "$s1" "$(now_ns)")
     seconds=$(elapsed_s "$t0" "$t1")
+    # Fetchline hands over each file's SHA-256; a user of the others who wants it too hashes the files next.
+    local sha256_s=NA h0
+    if ((ok)) && [[ $tool != fetchline ]]; then
+        h0=$(now_ns)
+        hash_files "$dir" "$count"
+        sha256_s=$(elapsed_s "$h0" "$(now_ns)")
+    fi
     if ((ok)) && ! verify_dir "$dir" "$sums"; then
         ok=0
     fi
@@ -159,10 +166,17 @@ run_one() {
     fi
     log "$(printf '%-6s r%-2s %-9s %8ss  peak %6s KiB  cpu %6ss  sync %6ss  load %s%s' \
         "$corpus" "$round" "$tool" "$seconds" "$peak" "$cpu" "$sync_s" "$load1" "$([[ $ok == 1 ]] || echo '  FAILED')")"
-    echo "$corpus,$tool,$round,$ok,$seconds,$count,$((count * size)),$peak,$rss,$cpu,$sync_s,$server,$load1" >>"$RAW"
+    echo "$corpus,$tool,$round,$ok,$seconds,$count,$((count * size)),$peak,$rss,$cpu,$sync_s,$server,$load1,$sha256_s" >>"$RAW"
     if [[ $corpus == large && $KEEP != 1 ]]; then
         rm -rf "$dir" # 2 files: freeing them does not slow the next run's creates
     fi
+}
+
+# hash_files DIR COUNT: SHA-256 of the COUNT files in DIR, in two processes, one per core. OpenSSL's, as the
+# fastest a user has here (SHA-NI, like the JDK's; coreutils' sha256sum takes 2.6 times as long).
+hash_files() {
+    find "$1" -mindepth 1 -maxdepth 1 -type f -print0 |
+        xargs -0 -r -P 2 -n $((($2 + 1) / 2)) openssl dgst -sha256 >/dev/null
 }
 
 # shellcheck disable=SC2317 # called through poll_until
@@ -243,6 +257,8 @@ report() {
         done
     done
     echo
+    hashed_report
+    echo
     echo "Fetchline per run (seconds from POST until GET shows SUCCEEDED; the service's own finishedAt − createdAt;" \
         "peak RSS of the run after resetting VmHWM; VmRSS after the run):"
     echo
@@ -255,6 +271,44 @@ report() {
         read -r c hwm rss <<<"$line"
         echo "- Fetchline JVM for $c: VmHWM since start $((hwm / 1024)) MiB, VmRSS at the end $((rss / 1024)) MiB"
     done
+}
+
+# The same runs, each other tool's time with the SHA-256 of its files after it: what a user waits for files with
+# a known SHA-256, which Fetchline reports for every file. Not the issue's ratio, which compares plain downloads.
+hashed_report() {
+    local corpus tool secs fps best_other fl_fps ratio
+    echo "With each file's SHA-256, as Fetchline reports it: the other tools' median of seconds + \`openssl dgst" \
+        "-sha256\` of their files afterwards (2 processes):"
+    echo
+    echo "| corpus | tool | median s with SHA-256 | files/s | MB/s | Fetchline ÷ fastest other |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    for corpus in $(cut -d, -f1 "$RAW" | tail -n +2 | uniq); do
+        best_other=0
+        fl_fps=0
+        for tool in "${TOOLS[@]}"; do
+            secs=$(hashed_seconds "$corpus" "$tool" | median)
+            [[ $secs == NA ]] && continue
+            fps=$(awk -v n="$(field "$corpus" "$tool" 6 | head -n 1)" -v s="$secs" 'BEGIN { print n / s }')
+            if [[ $tool == fetchline ]]; then fl_fps=$fps; else best_other=$(awk -v a="$best_other" -v b="$fps" 'BEGIN { print (b > a ? b : a) }'); fi
+        done
+        for tool in "${TOOLS[@]}"; do
+            secs=$(hashed_seconds "$corpus" "$tool" | median)
+            [[ $secs == NA ]] && continue
+            ratio=""
+            if [[ $tool == fetchline ]]; then
+                ratio=$(awk -v a="$fl_fps" -v b="$best_other" 'BEGIN { if (b > 0) printf "%.2f×", a / b }')
+            fi
+            awk -v c="$corpus" -v t="$tool" -v s="$secs" -v r="$ratio" -v n="$(field "$corpus" "$tool" 6 | head -n 1)" \
+                -v b="$(field "$corpus" "$tool" 7 | head -n 1)" \
+                'BEGIN { printf "| %s | %s | %s | %.1f | %.1f | %s |\n", c, t, s, n / s, b / 1e6 / s, r }'
+        done
+    done
+}
+
+# Seconds of each measured successful run, plus the time to hash its files for the tools that do not.
+hashed_seconds() { # corpus tool
+    awk -F, -v c="$1" -v t="$2" 'NR > 1 && $1 == c && $2 == t && $3 >= 1 && $4 == 1 {
+        printf "%.3f\n", $5 + ($14 == "NA" ? 0 : $14) }' "$RAW"
 }
 
 default_max_heap() {
