@@ -37,6 +37,16 @@ class MetricsTests extends FetchlineTest {
     }
 
     @Test
+    void requestsAreTimedWholeNotFilterByFilter() {
+        api.get("/api/v1/jobs");
+
+        String scrape = api.get("/actuator/prometheus").body();
+
+        assertThat(scrape).contains("http_server_requests_seconds_count{");
+        assertThat(scrape).doesNotContain("spring_security_");
+    }
+
+    @Test
     void healthIsUpWithStorageAndDatabase() {
         var health = api.get("/actuator/health");
         assertThat(health.status()).isEqualTo(200);
