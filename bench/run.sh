@@ -219,7 +219,7 @@ field() { # corpus tool field-number
 }
 
 report() {
-    local corpus tool n secs fps mbs peak cpu syncs best_other ratio fl_fps
+    local corpus tool n secs fps mbs peak cpu syncs ratio
     echo "## Fetchline vs aria2c / wget2 / curl ($PARALLEL connections, one local nginx)"
     echo
     machine_facts
@@ -229,14 +229,6 @@ report() {
     echo "| corpus | tool | ok runs | median s | median files/s | median MB/s | peak RSS MiB | median CPU s | median sync s after | Fetchline ÷ fastest other |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for corpus in $(cut -d, -f1 "$RAW" | tail -n +2 | uniq); do
-        best_other=0
-        fl_fps=0
-        for tool in "${TOOLS[@]}"; do
-            secs=$(field "$corpus" "$tool" 5 | median)
-            [[ $secs == NA ]] && continue
-            fps=$(awk -v n="$(field "$corpus" "$tool" 6 | head -n 1)" -v s="$secs" 'BEGIN { printf (n / s < 10 ? "%.3f" : "%.1f"), n / s }')
-            if [[ $tool == fetchline ]]; then fl_fps=$fps; else best_other=$(awk -v a="$best_other" -v b="$fps" 'BEGIN { print (b > a ? b : a) }'); fi
-        done
         for tool in "${TOOLS[@]}"; do
             n=$(field "$corpus" "$tool" 5 | wc -l)
             secs=$(field "$corpus" "$tool" 5 | median)
@@ -250,9 +242,7 @@ report() {
             cpu=$(field "$corpus" "$tool" 10 | median)
             syncs=$(field "$corpus" "$tool" 11 | median)
             ratio=""
-            if [[ $tool == fetchline ]]; then
-                ratio=$(awk -v a="$fl_fps" -v b="$best_other" 'BEGIN { if (b > 0) printf "%.2f×", a / b }')
-            fi
+            [[ $tool != fetchline ]] || ratio=$(fetchline_ratio "$corpus" plain_seconds)
             echo "| $corpus | $tool | $n/$ROUNDS | $secs | $fps | $mbs | $peak | $cpu | $syncs | $ratio |"
         done
     done
@@ -276,34 +266,44 @@ report() {
 # The same runs, each other tool's time with the SHA-256 of its files after it: what a user waits for files with
 # a known SHA-256, which Fetchline reports for every file. Not the issue's ratio, which compares plain downloads.
 hashed_report() {
-    local corpus tool secs fps best_other fl_fps ratio
+    local corpus tool secs ratio
     echo "With each file's SHA-256, as Fetchline reports it: the other tools' median of seconds + \`openssl dgst" \
         "-sha256\` of their files afterwards (2 processes):"
     echo
     echo "| corpus | tool | median s with SHA-256 | files/s | MB/s | Fetchline ÷ fastest other |"
     echo "| --- | --- | --- | --- | --- | --- |"
     for corpus in $(cut -d, -f1 "$RAW" | tail -n +2 | uniq); do
-        best_other=0
-        fl_fps=0
-        for tool in "${TOOLS[@]}"; do
-            secs=$(hashed_seconds "$corpus" "$tool" | median)
-            [[ $secs == NA ]] && continue
-            fps=$(awk -v n="$(field "$corpus" "$tool" 6 | head -n 1)" -v s="$secs" 'BEGIN { print n / s }')
-            if [[ $tool == fetchline ]]; then fl_fps=$fps; else best_other=$(awk -v a="$best_other" -v b="$fps" 'BEGIN { print (b > a ? b : a) }'); fi
-        done
         for tool in "${TOOLS[@]}"; do
             secs=$(hashed_seconds "$corpus" "$tool" | median)
             [[ $secs == NA ]] && continue
             ratio=""
-            if [[ $tool == fetchline ]]; then
-                ratio=$(awk -v a="$fl_fps" -v b="$best_other" 'BEGIN { if (b > 0) printf "%.2f×", a / b }')
-            fi
+            [[ $tool != fetchline ]] || ratio=$(fetchline_ratio "$corpus" hashed_seconds)
             awk -v c="$corpus" -v t="$tool" -v s="$secs" -v r="$ratio" -v n="$(field "$corpus" "$tool" 6 | head -n 1)" \
                 -v b="$(field "$corpus" "$tool" 7 | head -n 1)" \
                 'BEGIN { printf "| %s | %s | %s | %.1f | %.1f | %s |\n", c, t, s, n / s, b / 1e6 / s, r }'
         done
     done
 }
+
+# Fetchline's files/s divided by the fastest other tool's, from the median of what SECONDS_OF prints per run.
+fetchline_ratio() { # corpus seconds_of
+    local tool secs fps best_other=0 fl_fps=0
+    for tool in "${TOOLS[@]}"; do
+        secs=$("$2" "$1" "$tool" | median)
+        [[ $secs == NA ]] && continue
+        fps=$(awk -v n="$(field "$1" "$tool" 6 | head -n 1)" -v s="$secs" 'BEGIN { print n / s }')
+        if [[ $tool == fetchline ]]; then
+            fl_fps=$fps
+        else
+            best_other=$(awk -v a="$best_other" -v b="$fps" 'BEGIN { print (b > a ? b : a) }')
+        fi
+    done
+    awk -v a="$fl_fps" -v b="$best_other" 'BEGIN { if (b > 0) printf "%.2f×", a / b }'
+}
+
+# Seconds of each measured successful run.
+# shellcheck disable=SC2317 # called through fetchline_ratio
+plain_seconds() { field "$1" "$2" 5; }
 
 # Seconds of each measured successful run, plus the time to hash its files for the tools that do not.
 hashed_seconds() { # corpus tool
