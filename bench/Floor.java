@@ -115,7 +115,7 @@ public class Floor {
             for (int i = 0; i < threads; i++) {
                 workers[i] = new Thread(() -> {
                     try {
-                        Floor.fetchAll(client, urls, next, dir, store, job);
+                        fetchUntilDone(client, urls, next, dir, store, job);
                     } catch (Exception ex) {
                         failure.compareAndSet(null, ex);
                     }
@@ -269,9 +269,10 @@ public class Floor {
         }
     }
 
-    private static void fetchAll(CloseableHttpClient client, List<String> urls, AtomicInteger next, Path dir,
+    /** One blocking worker: takes the next URL until none is left. */
+    private static void fetchUntilDone(CloseableHttpClient client, List<String> urls, AtomicInteger next, Path dir,
             Store store, int job) throws Exception {
-        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        MessageDigest sha256 = newSha256();
         byte[] buffer = new byte[256 * 1024];
         for (int n = next.getAndIncrement(); n < urls.size(); n = next.getAndIncrement()) {
             String url = urls.get(n);
