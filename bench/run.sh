@@ -228,7 +228,7 @@ report() {
     echo
     echo "| corpus | tool | ok runs | median s | median files/s | median MB/s | peak RSS MiB | median CPU s | median sync s after | Fetchline ÷ fastest other |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-    for corpus in $(cut -d, -f1 "$RAW" | tail -n +2 | uniq); do
+    for corpus in $(corpora); do
         for tool in "${TOOLS[@]}"; do
             n=$(field "$corpus" "$tool" 5 | wc -l)
             secs=$(field "$corpus" "$tool" 5 | median)
@@ -272,7 +272,7 @@ hashed_report() {
     echo
     echo "| corpus | tool | median s with SHA-256 | files/s | MB/s | Fetchline ÷ fastest other |"
     echo "| --- | --- | --- | --- | --- | --- |"
-    for corpus in $(cut -d, -f1 "$RAW" | tail -n +2 | uniq); do
+    for corpus in $(corpora); do
         for tool in "${TOOLS[@]}"; do
             secs=$(hashed_seconds "$corpus" "$tool" | median)
             [[ $secs == NA ]] && continue
@@ -284,6 +284,9 @@ hashed_report() {
         done
     done
 }
+
+# The corpora of this run, in the order they ran.
+corpora() { cut -d, -f1 "$RAW" | tail -n +2 | uniq; }
 
 # Fetchline's files/s divided by the fastest other tool's, from the median of what SECONDS_OF prints per run.
 fetchline_ratio() { # corpus seconds_of
