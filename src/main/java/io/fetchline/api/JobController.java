@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -16,6 +15,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -30,7 +30,10 @@ import io.fetchline.job.Job;
 import io.fetchline.job.JobEnds;
 import io.fetchline.job.JobService;
 import io.fetchline.job.JobState;
+import io.fetchline.job.JobStore;
 import jakarta.servlet.http.HttpServletRequest;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 @RestController
@@ -46,12 +49,14 @@ public class JobController {
 
     private final JobService jobs;
     private final JobEnds ends;
+    private final JsonMapper json;
     private final SubmissionParser parser;
     private final long maxRequestSize;
 
     public JobController(JobService jobs, JobEnds ends, JsonMapper json, FetchlineProperties properties) {
         this.jobs = jobs;
         this.ends = ends;
+        this.json = json;
         this.parser = new SubmissionParser(json, properties.jobs().maxItems());
         this.maxRequestSize = properties.jobs().maxRequestSize().toBytes();
     }
@@ -72,7 +77,7 @@ public class JobController {
         // The key binds the exact request: same type and bytes.
         String fingerprint = SubmissionParser.sha256(concat(type, body));
         JobService.Submitted submitted = jobs.submit(
-                new JobService.Submission(parsed.label(), parsed.items(), idempotencyKey, fingerprint));
+                new JobService.Submission(parsed.settings(), parsed.items(), idempotencyKey, fingerprint));
         Job job = submitted.job();
         URI location = URI.create("/api/v1/jobs/" + job.id());
         return switch (submitted.outcome()) {
@@ -161,22 +166,58 @@ public class JobController {
 
     @DeleteMapping("/{id}")
     ResponseEntity<Views.JobView> cancel(@PathVariable String id) {
-        return transition(id, jobs::cancel, "has already finished");
+        return control(id, jobs::cancel, "has already finished");
     }
 
     @PostMapping("/{id}/retry")
     ResponseEntity<Views.JobView> retry(@PathVariable String id) {
-        return transition(id, jobs::retry, "has not finished yet");
+        return control(id, jobs::retry, "has not finished yet");
     }
 
-    /** Cancel and retry alike: 404 for an unknown job, 409 when its state forbids it, else 202 with the job. */
-    private ResponseEntity<Views.JobView> transition(String id, Function<UUID, Optional<Boolean>> change,
+    @PostMapping("/{id}/pause")
+    ResponseEntity<Views.JobView> pause(@PathVariable String id) {
+        return control(id, jobs::pause, "has already finished");
+    }
+
+    @PostMapping("/{id}/resume")
+    ResponseEntity<Views.JobView> resume(@PathVariable String id) {
+        return control(id, jobs::resume, "has already finished");
+    }
+
+    /** A JSON merge patch of the job's label, priority and bandwidth limit; a refused patch changes nothing. */
+    @PatchMapping("/{id}")
+    ResponseEntity<Views.JobView> patch(@PathVariable String id, HttpServletRequest request) throws IOException {
+        UUID jobId = jobId(id);
+        String type = mediaType(request.getContentType());
+        if (!type.equals("application/json") && !type.equals("application/merge-patch+json")) {
+            throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type",
+                    "send application/json or application/merge-patch+json, not "
+                            + (type.isEmpty() ? "no type" : type));
+        }
+        JsonNode body;
+        try {
+            body = json.readTree(readBody(request));
+        } catch (JacksonException ex) {
+            throw SubmissionParser.malformed("malformed JSON: " + ex.getOriginalMessage());
+        }
+        JobStore.Patch patch = JobFields.patch(body);
+        return answer(id, jobId, jobs.patch(jobId, patch), HttpStatus.OK, "has already finished");
+    }
+
+    private ResponseEntity<Views.JobView> control(String id, Function<UUID, JobService.Control> control,
             String refusal) {
         UUID jobId = jobId(id);
-        if (!change.apply(jobId).orElseThrow(() -> ApiException.notFound("job " + id))) {
-            throw new ApiException(HttpStatus.CONFLICT, "Conflict", "job " + id + " " + refusal);
-        }
-        return ResponseEntity.accepted().body(Views.of(jobs.job(jobId).orElseThrow()));
+        return answer(id, jobId, control.apply(jobId), HttpStatus.ACCEPTED, refusal);
+    }
+
+    /** Controls alike: 404 for an unknown job, 409 when its state forbids the control, else the job. */
+    private ResponseEntity<Views.JobView> answer(String id, UUID jobId, JobService.Control outcome, HttpStatus done,
+            String refusal) {
+        return switch (outcome) {
+            case DONE -> ResponseEntity.status(done).body(view(id, jobId));
+            case REFUSED -> throw new ApiException(HttpStatus.CONFLICT, "Conflict", "job " + id + " " + refusal);
+            case NOT_FOUND -> throw ApiException.notFound("job " + id);
+        };
     }
 
     private UUID existing(String id) {

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 
 import io.fetchline.fetch.Urls;
+import io.fetchline.job.JobStore;
 import io.fetchline.job.NewItem;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -22,8 +23,10 @@ final class SubmissionParser {
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
 
-    record Parsed(String label, List<NewItem> items) {
+    record Parsed(JobStore.Settings settings, List<NewItem> items) {
     }
+
+    private static final JobStore.Settings DEFAULTS = new JobStore.Settings(null, 0, null, false);
 
     private final JsonMapper json;
     private final int maxItems;
@@ -64,10 +67,13 @@ final class SubmissionParser {
                 errors.add(ValidationError.atLine(lineNumber, Urls.masked(line), url.problem()));
             }
         }
-        return checked(null, items, errors);
+        return checked(DEFAULTS, items, errors, List.of());
     }
 
-    /** {@code {"label": …, "urls": […], "items": [{"url", "fileName", "sha256"}]}}. */
+    /**
+     * {@code {"label": …, "urls": […], "items": [{"url", "fileName", "sha256"}]}}, and the job's settings
+     * ({@link JobFields}).
+     */
     Parsed json(byte[] body) {
         JsonNode root;
         try {
@@ -78,7 +84,8 @@ final class SubmissionParser {
         if (root == null || !root.isObject()) {
             throw malformed("the body must be a JSON object with \"urls\" and/or \"items\"");
         }
-        String label = optionalText(root, "label");
+        List<ValidationError> fieldErrors = new ArrayList<>();
+        JobStore.Settings settings = JobFields.atSubmit(root, fieldErrors);
         JsonNode urls = array(root, "urls");
         JsonNode objects = array(root, "items");
         if (urls.size() + objects.size() > maxItems) {
@@ -99,7 +106,7 @@ final class SubmissionParser {
             add(index++, url != null && url.isString() ? url.asString() : null, optionalText(node, "fileName"),
                     optionalText(node, "sha256"), items, errors);
         }
-        return checked(label, items, errors);
+        return checked(settings, items, errors, fieldErrors);
     }
 
     private static void add(int index, String text, String fileName, String sha256, List<NewItem> items,
@@ -120,7 +127,13 @@ final class SubmissionParser {
         }
     }
 
-    private static Parsed checked(String label, List<NewItem> items, List<ValidationError> errors) {
+    private static Parsed checked(JobStore.Settings settings, List<NewItem> items, List<ValidationError> errors,
+            List<ValidationError> fieldErrors) {
+        if (!fieldErrors.isEmpty()) {
+            List<ValidationError> all = new ArrayList<>(fieldErrors);
+            all.addAll(errors);
+            throw JobFields.invalid(all);
+        }
         if (!errors.isEmpty()) {
             throw new ApiException(HttpStatus.BAD_REQUEST, "Invalid URLs",
                     errors.size() + (errors.size() == 1 ? " URL is" : " URLs are") + " not valid; nothing was stored",
@@ -129,7 +142,7 @@ final class SubmissionParser {
         if (items.isEmpty()) {
             throw malformed("no URLs in the request");
         }
-        return new Parsed(label, items);
+        return new Parsed(settings, items);
     }
 
     private JsonNode array(JsonNode root, String field) {

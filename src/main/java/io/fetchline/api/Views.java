@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 
 import io.fetchline.fetch.Urls;
 import io.fetchline.job.Item;
@@ -21,7 +22,8 @@ final class Views {
     }
 
     record JobView(String id, String label, String state, String createdAt, String startedAt, String finishedAt,
-            String directory, ItemCounts items, Bytes bytes) {
+            String directory, ItemCounts items, Bytes bytes, int priority, Long maxBytesPerSecond,
+            Map<String, String> headers, Object webhook) {
     }
 
     record Bytes(long downloaded, Long expected) {
@@ -40,7 +42,9 @@ final class Views {
     static JobView of(Job job) {
         return new JobView(job.id().toString(), job.label(), job.state().name(), time(job.createdAt()),
                 time(job.startedAt()), time(job.finishedAt()), job.directory(), job.items(),
-                new Bytes(job.bytesDownloaded(), job.bytesExpected()));
+                new Bytes(job.bytesDownloaded(), job.bytesExpected()), job.priority(), job.maxBytesPerSecond(),
+                // Submit refuses request headers and webhooks until they are built: no job has any.
+                Map.of(), null);
     }
 
     static ItemView of(Item item) {

@@ -15,7 +15,8 @@ public record FetchlineProperties(
         @DefaultValue Security security,
         @DefaultValue Jobs jobs,
         @DefaultValue Pipeline pipeline,
-        @DefaultValue Fetch fetch) {
+        @DefaultValue Fetch fetch,
+        @DefaultValue Cluster cluster) {
 
     /**
      * @param fsync force each file to disk before it is renamed into place, and its folder after, so that even a
@@ -65,6 +66,14 @@ public record FetchlineProperties(
         public Fetch {
             requirePositive("fetchline.fetch.max-attempts", maxAttempts);
             requirePositive("fetchline.fetch.per-host-connections", perHostConnections);
+        }
+    }
+
+    /** @param lease how long a node keeps the items it claimed unless it renews them */
+    public record Cluster(@DefaultValue("30s") Duration lease) {
+
+        public Cluster {
+            requirePositive("fetchline.cluster.lease", lease.toMillis());
         }
     }
 

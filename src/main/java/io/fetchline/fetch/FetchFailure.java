@@ -2,7 +2,6 @@ package io.fetchline.fetch;
 
 import java.time.Duration;
 
-import io.fetchline.job.ErrorCode;
 
 /**
  * Why one attempt at an item failed, in words a person can act on.

@@ -33,7 +33,6 @@ import org.apache.hc.core5.http.io.SocketConfig;
 import org.apache.hc.core5.util.Timeout;
 
 import io.fetchline.config.FetchlineProperties;
-import io.fetchline.job.ErrorCode;
 
 /**
  * Apache HttpClient set up for downloads: pooled keep-alive connections, no automatic redirects, retries or

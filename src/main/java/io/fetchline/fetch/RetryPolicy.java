@@ -8,7 +8,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
-import io.fetchline.job.ErrorCode;
 
 /** The one place that decides whether a failed attempt is tried again, and when. */
 public final class RetryPolicy {

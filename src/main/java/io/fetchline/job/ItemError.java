@@ -1,4 +1,9 @@
 package io.fetchline.job;
 
-public record ItemError(ErrorCode code, String message) {
+/**
+ * Why an item failed.
+ *
+ * @param code one of API.md's error codes; the fetch package decides them, the job model only keeps them
+ */
+public record ItemError(String code, String message) {
 }

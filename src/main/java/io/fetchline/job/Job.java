@@ -5,6 +5,8 @@ import java.util.UUID;
 
 /**
  * A job as users see it. {@code bytesExpected} is null while any item's size is unknown.
+ *
+ * @param maxBytesPerSecond the job's bandwidth limit, or null for none
  */
 public record Job(
         UUID id,
@@ -15,7 +17,9 @@ public record Job(
         Instant finishedAt,
         ItemCounts items,
         long bytesDownloaded,
-        Long bytesExpected) {
+        Long bytesExpected,
+        int priority,
+        Long maxBytesPerSecond) {
 
     public String directory() {
         return id.toString();
@@ -27,6 +31,6 @@ public record Job(
 
     public Job with(Progress progress) {
         return new Job(id, label, state, createdAt, startedAt, finishedAt, progress.counts(),
-                progress.bytesDownloaded(), progress.bytesExpected());
+                progress.bytesDownloaded(), progress.bytesExpected(), priority, maxBytesPerSecond);
     }
 }

@@ -1,5 +1,6 @@
 package io.fetchline.job;
 
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -10,15 +11,32 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Who is waiting for which job to end. Whoever gives a job its terminal state calls {@link #ended} after the change
- * is committed, so a waiter that reads the job after registering can never miss its end.
+ * Decides when a job has ended and tells whoever waits for it. The end is announced after it is committed, so a
+ * waiter that reads the job after registering can never miss it.
  */
 @Component
 public class JobEnds {
 
     private static final Logger log = LoggerFactory.getLogger(JobEnds.class);
 
+    private final JobStore store;
+    private final JobProgress progress;
     private final Map<UUID, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+
+    public JobEnds(JobStore store, JobProgress progress) {
+        this.store = store;
+        this.progress = progress;
+    }
+
+    /** Ends the job in the state its items decide, if none of them is left to do; true when this call ended it. */
+    public boolean settle(UUID job) {
+        return store.finishIfDone(job, Instant.now()).map(end -> {
+            log.info("Job {} finished: {}", job, end.state());
+            progress.remember(job, end.progress());
+            ended(job);
+            return true;
+        }).orElse(false);
+    }
 
     /** Runs {@code onEnd} once when the job ends, unless the waiter is cancelled first. */
     public Waiter await(UUID job, Runnable onEnd) {
@@ -31,6 +49,7 @@ public class JobEnds {
         return waiter;
     }
 
+    /** The job's terminal state is committed: its waiters go on. */
     public void ended(UUID job) {
         Set<Waiter> waiters = waiting.remove(job);
         if (waiters == null) {

@@ -3,35 +3,41 @@ package io.fetchline.job;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 
-import io.fetchline.pipeline.Pipeline;
-
-/** Jobs as the API sees them: stored first, then handed to the pipeline. */
+/**
+ * Jobs as the API sees them. Every change is decided by the store first and committed; then the work on jobs
+ * hears of it ({@link JobEvents}).
+ */
 @Service
 public class JobService {
 
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
+    /** A control that loses a race with another one looks at the job again, this many times at most. */
+    private static final int RACES = 3;
 
     private final JobStore store;
     private final JobProgress progress;
-    private final Pipeline pipeline;
+    private final JobEvents events;
     private final JobEnds ends;
 
-    public JobService(JobStore store, JobProgress progress, Pipeline pipeline, JobEnds ends) {
+    public JobService(JobStore store, JobProgress progress, JobEvents events, JobEnds ends) {
         this.store = store;
         this.progress = progress;
-        this.pipeline = pipeline;
+        this.events = events;
         this.ends = ends;
     }
 
     /** A submission after validation; {@code idempotencyKey} may be null. */
-    public record Submission(String label, List<NewItem> items, String idempotencyKey, String requestSha256) {
+    public record Submission(JobStore.Settings settings, List<NewItem> items, String idempotencyKey,
+            String requestSha256) {
     }
 
     /** What a submission led to: a new job, a repeat of an earlier one, or a reused key with another body. */
@@ -40,6 +46,15 @@ public class JobService {
 
     public enum Outcome {
         CREATED, REPEATED, KEY_CONFLICT
+    }
+
+    /** How a control (pause, resume, patch, cancel, retry) went. */
+    public enum Control {
+        /** Done, or nothing to do (pausing a paused job). */
+        DONE,
+        /** The job's state forbids it. */
+        REFUSED,
+        NOT_FOUND
     }
 
     public Submitted submit(Submission submission) {
@@ -51,7 +66,7 @@ public class JobService {
         }
         UUID id = UUID.randomUUID();
         try {
-            store.insert(id, submission.label(), Instant.now(), submission.items(), submission.idempotencyKey(),
+            store.insert(id, submission.settings(), Instant.now(), submission.items(), submission.idempotencyKey(),
                     submission.requestSha256());
         } catch (DuplicateKeyException raced) {
             // Two requests with one key at once: the one stored first wins, the other is its repeat.
@@ -59,12 +74,15 @@ public class JobService {
         }
         // The 202 promises the job survives anything, a power cut included.
         store.sync();
-        log.info("Job {} accepted with {} items", id, submission.items().size());
-        pipeline.jobsChanged();
+        log.info("Job {} accepted with {} items{}", id, submission.items().size(),
+                submission.settings().paused() ? ", paused" : "");
         // Nothing has run yet: no need to count what was just stored.
         int total = submission.items().size();
         Job.Progress none = new Job.Progress(new ItemCounts(total, total, 0, 0, 0, 0), 0, null);
         progress.remember(id, none);
+        if (!submission.settings().paused()) {
+            events.queued(id);
+        }
         Job created = store.findJobRow(id).orElseThrow().with(none);
         return new Submitted(created, Outcome.CREATED);
     }
@@ -101,40 +119,85 @@ public class JobService {
         return store.findItem(jobId, index);
     }
 
-    /** Empty when the job does not exist; false inside when it was already terminal. */
-    public Optional<Boolean> cancel(UUID id) {
+    public Control cancel(UUID id) {
         if (store.findJobRow(id).isEmpty()) {
-            return Optional.empty();
+            return Control.NOT_FOUND;
         }
-        java.util.OptionalInt cancelled = store.cancel(id, Instant.now());
-        if (cancelled.isPresent()) {
-            store.sync();
-            progress.forget(id);
-            pipeline.cancelled(id, cancelled.getAsInt());
-            log.info("Job {} cancelled", id);
-            ends.ended(id);
+        OptionalInt cancelled = store.cancel(id, Instant.now());
+        if (cancelled.isEmpty()) {
+            return Control.REFUSED;
         }
-        return Optional.of(cancelled.isPresent());
+        store.sync();
+        progress.forget(id);
+        events.cancelled(id, cancelled.getAsInt());
+        log.info("Job {} cancelled with {} items unfinished", id, cancelled.getAsInt());
+        ends.ended(id);
+        return Control.DONE;
     }
 
-    /** Empty when the job does not exist; false inside when it is not terminal. */
-    public Optional<Boolean> retry(UUID id) {
-        if (store.findJobRow(id).isEmpty()) {
-            return Optional.empty();
-        }
-        boolean retried = store.retry(id);
-        if (retried) {
+    /** Pauses a queued or running job; a paused one stays as it is. */
+    public Control pause(UUID id) {
+        return control(id, store::pause, state -> state == JobState.PAUSED, () -> {
+            store.sync();
+            events.paused(id);
+            log.info("Job {} paused", id);
+        });
+    }
+
+    /** Resumes a paused job; a queued or running one stays as it is. */
+    public Control resume(UUID id) {
+        return control(id, store::resume, state -> state == JobState.QUEUED || state == JobState.RUNNING, () -> {
+            store.sync();
+            log.info("Job {} resumed", id);
+            // A job whose last items ended just as it was paused has nothing left to do.
+            if (!ends.settle(id)) {
+                events.queued(id);
+            }
+        });
+    }
+
+    /** Changes a job that has not ended. */
+    public Control patch(UUID id, JobStore.Patch patch) {
+        return control(id, job -> store.patch(job, patch), state -> false, () -> {
+            store.sync();
+            events.changed(id);
+        });
+    }
+
+    /** Puts the failed and cancelled items of a terminal job back in the queue; the job runs unpaused. */
+    public Control retry(UUID id) {
+        return control(id, store::retry, state -> false, () -> {
             store.sync();
             progress.forget(id);
-            // A job with nothing to retry is done again at once.
-            Optional<JobStore.Ended> endedAgain = store.finishIfDone(id, Instant.now());
-            endedAgain.ifPresent(ended -> progress.remember(id, ended.progress()));
-            pipeline.retried(id);
             log.info("Job {} retried", id);
-            if (endedAgain.isPresent()) {
-                ends.ended(id);
+            // A job with nothing to retry is done again at once.
+            if (!ends.settle(id)) {
+                events.queued(id);
+            }
+        });
+    }
+
+    /**
+     * Tries a change; when the store refuses it, the job's state then says whether the change was simply not
+     * needed ({@code alreadyThere}), or forbidden. A job changing state meanwhile is looked at again.
+     */
+    private Control control(UUID id, Predicate<UUID> change, Predicate<JobState> alreadyThere, Runnable after) {
+        for (int race = 0; race < RACES; race++) {
+            if (change.test(id)) {
+                after.run();
+                return Control.DONE;
+            }
+            Optional<Job> job = store.findJobRow(id);
+            if (job.isEmpty()) {
+                return Control.NOT_FOUND;
+            }
+            if (alreadyThere.test(job.get().state())) {
+                return Control.DONE;
+            }
+            if (job.get().state().isTerminal() || race == RACES - 1) {
+                return Control.REFUSED;
             }
         }
-        return Optional.of(retried);
+        return Control.REFUSED;
     }
 }

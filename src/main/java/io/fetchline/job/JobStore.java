@@ -53,14 +53,22 @@ public class JobStore {
     public record StoredRequest(UUID jobId, String requestSha256) {
     }
 
+    /** What a job starts with besides its items. */
+    public record Settings(String label, int priority, Long maxBytesPerSecond, boolean paused) {
+    }
+
     @Transactional
-    public void insert(UUID id, String label, Instant createdAt, List<NewItem> items, String idempotencyKey,
+    public void insert(UUID id, Settings settings, Instant createdAt, List<NewItem> items, String idempotencyKey,
             String requestSha256) {
         jdbc.sql("""
-                INSERT INTO jobs (id, label, state, created_at, item_count, idempotency_key, request_sha256)
-                VALUES (:id, :label, 'QUEUED', :createdAt, :count, :key, :hash)""")
+                INSERT INTO jobs (id, label, state, priority, max_bytes_per_second, created_at, item_count,
+                    idempotency_key, request_sha256)
+                VALUES (:id, :label, :state, :priority, :limit, :createdAt, :count, :key, :hash)""")
                 .param("id", id)
-                .param("label", label)
+                .param("label", settings.label())
+                .param("state", (settings.paused() ? JobState.PAUSED : JobState.QUEUED).name())
+                .param("priority", settings.priority())
+                .param("limit", settings.maxBytesPerSecond())
                 .param("createdAt", createdAt.toEpochMilli())
                 .param("count", items.size())
                 .param("key", idempotencyKey)
@@ -98,7 +106,7 @@ public class JobStore {
 
     /** The job's own row: its item counts are all zero but the total, and its bytes unknown. */
     public Optional<Job> findJobRow(UUID id) {
-        return jdbc.sql("SELECT id, label, state, created_at, started_at, finished_at, item_count FROM jobs WHERE id = :id")
+        return jdbc.sql("SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = :id")
                 .param("id", id)
                 .query(this::jobRow)
                 .optional();
@@ -107,9 +115,9 @@ public class JobStore {
     /** Rows of jobs, newest first, as {@link #findJobRow}. */
     public List<Job> listJobRows(JobState state, int offset, int limit) {
         return jdbc.sql("""
-                SELECT id, label, state, created_at, started_at, finished_at, item_count FROM jobs
+                SELECT %s FROM jobs
                 WHERE (CAST(:state AS VARCHAR(16)) IS NULL OR state = :state)
-                ORDER BY seq DESC LIMIT :limit OFFSET :offset""")
+                ORDER BY seq DESC LIMIT :limit OFFSET :offset""".formatted(JOB_COLUMNS))
                 .param("state", state == null ? null : state.name())
                 .param("limit", limit)
                 .param("offset", offset)
@@ -124,13 +132,24 @@ public class JobStore {
                 .single();
     }
 
-    public int countUnfinishedJobs() {
-        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE state IN ('QUEUED', 'RUNNING')").query(Integer.class).single();
+    /** A job whose items may be claimed, and its priority. */
+    public record Claimable(UUID id, int priority) {
     }
 
-    /** Jobs with work left, oldest first: the dispatcher's round-robin order. */
+    /**
+     * Jobs whose items may be claimed (queued or running), highest priority first, then oldest first: the
+     * dispatcher's order.
+     */
+    public List<Claimable> claimableJobs() {
+        return jdbc.sql("SELECT id, priority FROM jobs WHERE state IN " + StateChanges.CLAIMABLE_JOBS
+                + " ORDER BY priority DESC, seq")
+                .query((rs, n) -> new Claimable(rs.getObject("id", UUID.class), rs.getInt("priority")))
+                .list();
+    }
+
+    /** Jobs that have not ended (queued, running or paused), as recovery looks at them. */
     public List<UUID> unfinishedJobIds() {
-        return jdbc.sql("SELECT id FROM jobs WHERE state IN ('QUEUED', 'RUNNING') ORDER BY seq")
+        return jdbc.sql("SELECT id FROM jobs WHERE state IN ('QUEUED', 'RUNNING', 'PAUSED') ORDER BY seq")
                 .query(UUID.class)
                 .list();
     }
@@ -193,38 +212,53 @@ public class JobStore {
     }
 
     /**
-     * Writes the latest known state of items in one batch. Items already terminal in the store are left alone,
-     * so a late progress report never undoes a cancel.
+     * Writes items as recovery finds them, before any claim exists: the conditions are those of
+     * {@link StateChanges.Item#RECOGNISE}, {@link StateChanges.Item#RESTART} and, for tests that set up what a crash
+     * leaves, the claim holder's changes; an item already ended is left alone.
      */
     @Transactional
     public void recordItems(Collection<Item> items) {
         if (items.isEmpty()) {
             return;
         }
-        // The pipeline's hottest statement: positional parameters, no per-row maps, the job's seq looked up once.
-        plain.batchUpdate("""
-                UPDATE items SET state = ?, file = ?, bytes = ?, size = ?, sha256 = ?, http_status = ?, attempts = ?,
-                    error_code = ?, error_message = ?, validator = ?, started_at = ?, finished_at = ?
-                WHERE job_seq = ? AND idx = ? AND state IN ('QUEUED', 'ACTIVE')""", items, items.size(),
-                (row, item) -> {
-                    row.setString(1, item.state().name());
-                    row.setString(2, item.file());
-                    row.setLong(3, item.bytes());
-                    row.setObject(4, item.size(), Types.BIGINT);
-                    row.setString(5, item.sha256());
-                    row.setObject(6, item.httpStatus(), Types.INTEGER);
-                    row.setInt(7, item.attempts());
-                    row.setString(8, item.error() == null ? null : item.error().code().name());
-                    row.setString(9, item.error() == null ? null : truncate(item.error().message(), 2000));
-                    row.setString(10, item.validator());
-                    row.setObject(11, millis(item.startedAt()), Types.BIGINT);
-                    row.setObject(12, millis(item.finishedAt()), Types.BIGINT);
-                    row.setLong(13, seqOf(item.jobId()));
-                    row.setInt(14, item.index());
+        plain.batchUpdate(UPDATE_ITEM + " WHERE job_seq = ? AND idx = ? AND state IN ('QUEUED', 'ACTIVE')", items,
+                items.size(), (row, item) -> {
+                    int next = setItem(row, item);
+                    row.setLong(next, seqOf(item.jobId()));
+                    row.setInt(next + 1, item.index());
                 });
     }
 
-    private long seqOf(UUID jobId) {
+    /** Every column a record sets; the claim is cleared unless the item stays active. */
+    static final String UPDATE_ITEM = """
+            UPDATE items SET state = ?, file = ?, bytes = ?, size = ?, sha256 = ?, http_status = ?, attempts = ?,
+                error_code = ?, error_message = ?, validator = ?, started_at = ?, finished_at = ?,
+                claim_owner = CASE WHEN ? THEN claim_owner END,
+                claim_token = CASE WHEN ? THEN claim_token END,
+                lease_until = CASE WHEN ? THEN lease_until END""";
+
+    /** Sets the parameters of {@link #UPDATE_ITEM} and returns the index of the next one. */
+    static int setItem(java.sql.PreparedStatement row, Item item) throws SQLException {
+        row.setString(1, item.state().name());
+        row.setString(2, item.file());
+        row.setLong(3, item.bytes());
+        row.setObject(4, item.size(), Types.BIGINT);
+        row.setString(5, item.sha256());
+        row.setObject(6, item.httpStatus(), Types.INTEGER);
+        row.setInt(7, item.attempts());
+        row.setString(8, item.error() == null ? null : item.error().code());
+        row.setString(9, item.error() == null ? null : truncate(item.error().message(), 2000));
+        row.setString(10, item.validator());
+        row.setObject(11, millis(item.startedAt()), Types.BIGINT);
+        row.setObject(12, millis(item.finishedAt()), Types.BIGINT);
+        boolean staysActive = item.state() == ItemState.ACTIVE;
+        row.setBoolean(13, staysActive);
+        row.setBoolean(14, staysActive);
+        row.setBoolean(15, staysActive);
+        return 16;
+    }
+
+    long seqOf(UUID jobId) {
         Long seq = seqs.get(jobId);
         if (seq == null) {
             // An unknown job matches no item row.
@@ -235,13 +269,6 @@ public class JobStore {
             }
         }
         return seq;
-    }
-
-    public void markRunning(UUID jobId, Instant startedAt) {
-        jdbc.sql("UPDATE jobs SET state = 'RUNNING', started_at = :at WHERE id = :id AND state = 'QUEUED'")
-                .param("id", jobId)
-                .param("at", startedAt.toEpochMilli())
-                .update();
     }
 
     /** A job's terminal state, with the count that decided it. */
@@ -256,63 +283,110 @@ public class JobStore {
         if (counts.unfinished() > 0) {
             return Optional.empty();
         }
-        JobState state = counts.failed() > 0 ? JobState.FAILED
-                : counts.cancelled() > 0 ? JobState.CANCELLED : JobState.SUCCEEDED;
+        StateChanges.Job ending = StateChanges.Job.ending(counts);
         int updated = jdbc.sql("""
-                UPDATE jobs SET state = :state, finished_at = :at,
-                    started_at = COALESCE(started_at, :at)
-                WHERE id = :id AND state IN ('QUEUED', 'RUNNING')""")
+                UPDATE jobs SET state = :state, finished_at = :at, started_at = COALESCE(started_at, :at)
+                WHERE id = :id AND state IN""" + " " + ending.fromList())
                 .param("id", jobId)
-                .param("state", state.name())
+                .param("state", ending.to().name())
                 .param("at", finishedAt.toEpochMilli())
                 .update();
-        return updated == 1 ? Optional.of(new Ended(state, progress)) : Optional.empty();
+        return updated == 1 ? Optional.of(new Ended(ending.to(), progress)) : Optional.empty();
     }
 
-    /** Cancels queued and active items and returns how many; empty when the job was already terminal. */
+    /**
+     * Cancels the job and its queued and active items (their claims end with them) and returns how many items;
+     * empty when the job was already terminal.
+     */
     @Transactional
     public java.util.OptionalInt cancel(UUID jobId, Instant at) {
-        int updated = jdbc.sql("""
-                UPDATE jobs SET state = 'CANCELLED', finished_at = :at
-                WHERE id = :id AND state IN ('QUEUED', 'RUNNING')""")
-                .param("id", jobId)
-                .param("at", at.toEpochMilli())
-                .update();
-        if (updated == 0) {
+        if (!change(jobId, StateChanges.Job.CANCEL, at)) {
             return java.util.OptionalInt.empty();
         }
         return java.util.OptionalInt.of(jdbc.sql("""
-                UPDATE items SET state = 'CANCELLED', finished_at = :at
-                WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND state IN ('QUEUED', 'ACTIVE')""")
+                UPDATE items SET state = 'CANCELLED', finished_at = :at,
+                    claim_owner = NULL, claim_token = NULL, lease_until = NULL
+                WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND state IN"""
+                + " " + StateChanges.Item.CANCEL.fromList())
                 .param("jobId", jobId)
                 .param("at", at.toEpochMilli())
                 .update());
     }
 
+    /**
+     * Pauses the job; false when it is not queued or running. Its active items stay claimed until their holder
+     * lets go of them: only the holder knows how many bytes are stored.
+     */
+    public boolean pause(UUID jobId) {
+        return change(jobId, StateChanges.Job.PAUSE, null);
+    }
+
+    /** A paused job is queued again; false when it was not paused. */
+    public boolean resume(UUID jobId) {
+        return change(jobId, StateChanges.Job.RESUME, null);
+    }
+
     /** Puts failed and cancelled items of a terminal job back in the queue; false when the job is not terminal. */
     @Transactional
     public boolean retry(UUID jobId) {
-        int updated = jdbc.sql("""
-                UPDATE jobs SET state = 'QUEUED', finished_at = NULL
-                WHERE id = :id AND state IN ('SUCCEEDED', 'FAILED', 'CANCELLED')""")
-                .param("id", jobId)
-                .update();
-        if (updated == 0) {
+        if (!change(jobId, StateChanges.Job.RETRY, null)) {
             return false;
         }
         jdbc.sql("""
                 UPDATE items SET state = 'QUEUED', attempts = 0, error_code = NULL, error_message = NULL,
                     http_status = NULL, bytes = 0, sha256 = NULL, file = NULL, validator = NULL,
                     started_at = NULL, finished_at = NULL
-                WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND state IN ('FAILED', 'CANCELLED')""")
+                WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND state IN"""
+                + " " + StateChanges.Item.RETRY.fromList())
                 .param("jobId", jobId)
                 .update();
         return true;
     }
 
-    /** After a crash nothing is in flight: active items go back to the queue, keeping their file and bytes. */
+    /** One conditional update of the job's state; {@code at} is its finish time when the change ends it. */
+    private boolean change(UUID jobId, StateChanges.Job change, Instant at) {
+        String finished = change.to().isTerminal() ? ", finished_at = :at"
+                : change == StateChanges.Job.RETRY ? ", finished_at = NULL" : "";
+        var statement = jdbc.sql("UPDATE jobs SET state = :to" + finished + " WHERE id = :id AND state IN "
+                + change.fromList())
+                .param("id", jobId)
+                .param("to", change.to().name());
+        if (change.to().isTerminal()) {
+            statement = statement.param("at", at.toEpochMilli());
+        }
+        return statement.update() == 1;
+    }
+
+    /** What a PATCH changes; a null field stays as it is, except the limit when {@code clearLimit}. */
+    public record Patch(boolean setLabel, String label, Integer priority, boolean setLimit, Long maxBytesPerSecond) {
+    }
+
+    /** Applies a patch to a job that has not ended; false when it has (or does not exist). */
+    public boolean patch(UUID jobId, Patch patch) {
+        return jdbc.sql("""
+                UPDATE jobs SET
+                    label = CASE WHEN :setLabel THEN CAST(:label AS VARCHAR(1000)) ELSE label END,
+                    priority = COALESCE(CAST(:priority AS INT), priority),
+                    max_bytes_per_second = CASE WHEN :setLimit THEN CAST(:limit AS BIGINT)
+                        ELSE max_bytes_per_second END
+                WHERE id = :id AND state IN ('QUEUED', 'RUNNING', 'PAUSED')""")
+                .param("id", jobId)
+                .param("setLabel", patch.setLabel())
+                .param("label", patch.label())
+                .param("priority", patch.priority())
+                .param("setLimit", patch.setLimit())
+                .param("limit", patch.maxBytesPerSecond())
+                .update() == 1;
+    }
+
+    /**
+     * After a crash of the only node nothing is in flight: active items go back to the queue, keeping their file
+     * and bytes, and their claims end. On a shared store this is the claims' lease expiry's to decide instead.
+     */
     public int requeueActive() {
-        return jdbc.sql("UPDATE items SET state = 'QUEUED' WHERE state = 'ACTIVE'").update();
+        return jdbc.sql("""
+                UPDATE items SET state = 'QUEUED', claim_owner = NULL, claim_token = NULL, lease_until = NULL
+                WHERE state IN""" + " " + StateChanges.Item.RELEASE.fromList()).update();
     }
 
     /** Unfinished items of the job that own a file name, so may have bytes or a finished file on disk. */
@@ -387,6 +461,9 @@ public class JobStore {
         return new Job.Progress(counts, sums[0], expected);
     }
 
+    private static final String JOB_COLUMNS = "id, label, state, priority, max_bytes_per_second, created_at,"
+            + " started_at, finished_at, item_count";
+
     private Job jobRow(ResultSet rs, int row) throws SQLException {
         return new Job(
                 rs.getObject("id", UUID.class),
@@ -397,7 +474,9 @@ public class JobStore {
                 instant(rs, "finished_at"),
                 new ItemCounts(rs.getInt("item_count"), 0, 0, 0, 0, 0),
                 0,
-                null);
+                null,
+                rs.getInt("priority"),
+                (Long) rs.getObject("max_bytes_per_second", Long.class));
     }
 
     private Item itemRow(UUID jobId, ResultSet rs) throws SQLException {
@@ -415,7 +494,7 @@ public class JobStore {
                 rs.getString("sha256"),
                 (Integer) rs.getObject("http_status", Integer.class),
                 rs.getInt("attempts"),
-                code == null ? null : new ItemError(ErrorCode.valueOf(code), rs.getString("error_message")),
+                code == null ? null : new ItemError(code, rs.getString("error_message")),
                 rs.getString("validator"),
                 instant(rs, "started_at"),
                 instant(rs, "finished_at"));

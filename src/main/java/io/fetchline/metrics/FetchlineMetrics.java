@@ -2,22 +2,25 @@ package io.fetchline.metrics;
 
 import java.time.Duration;
 import java.util.Collection;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 
 import org.springframework.stereotype.Component;
 
-import io.fetchline.job.ItemState;
-import io.fetchline.job.JobStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 
-/** The meters of API.md's table, under their fixed names. Counting is in memory: nothing here touches disk. */
+/**
+ * The meters of API.md's table, under their fixed names. Counting is in memory: nothing here touches disk. What
+ * other packages know (job counts, queues, pools) reaches it through suppliers they bind, so metrics depends on
+ * none of them.
+ */
 @Component
 public class FetchlineMetrics {
 
@@ -26,6 +29,10 @@ public class FetchlineMetrics {
             Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5),
             Duration.ofMinutes(15), Duration.ofHours(1)};
 
+    private static final String SUCCEEDED = "succeeded";
+    private static final String FAILED = "failed";
+    private static final String CANCELLED = "cancelled";
+
     private final MeterRegistry registry;
     private boolean bound;
     private final AtomicInteger fetchers = new AtomicInteger();
@@ -33,10 +40,10 @@ public class FetchlineMetrics {
     private final Counter bytes;
     private final Counter writtenDirect;
     private final Counter writtenCached;
-    private final Map<ItemState, Counter> items = new EnumMap<>(ItemState.class);
-    private final Map<ItemState, Timer> fetchSeconds = new EnumMap<>(ItemState.class);
+    private final Map<String, Counter> items = new HashMap<>();
+    private final Map<String, Timer> fetchSeconds = new HashMap<>();
 
-    public FetchlineMetrics(MeterRegistry registry, JobStore store) {
+    public FetchlineMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.bytes = Counter.builder("fetchline.download.bytes")
                 .description("Bytes received from origins")
@@ -44,21 +51,27 @@ public class FetchlineMetrics {
                 .register(registry);
         this.writtenDirect = written(registry, "direct");
         this.writtenCached = written(registry, "page-cache");
-        for (ItemState state : new ItemState[] {ItemState.SUCCEEDED, ItemState.FAILED, ItemState.CANCELLED}) {
-            String outcome = state.name().toLowerCase(java.util.Locale.ROOT);
-            items.put(state, Counter.builder("fetchline.items")
+        for (String outcome : new String[] {SUCCEEDED, FAILED, CANCELLED}) {
+            items.put(outcome, Counter.builder("fetchline.items")
                     .description("Items that reached a final state")
                     .tag("outcome", outcome)
                     .register(registry));
-            fetchSeconds.put(state, Timer.builder("fetchline.fetch")
+            fetchSeconds.put(outcome, Timer.builder("fetchline.fetch")
                     .description("Time from an item's first attempt to its final state")
                     .tag("outcome", outcome)
                     // Few fixed buckets from a small file on a LAN to a large one on a slow link: cheap to scrape.
                     .serviceLevelObjectives(FETCH_BUCKETS)
                     .register(registry));
         }
-        Gauge.builder("fetchline.jobs.active", store, JobStore::countUnfinishedJobs)
+    }
+
+    /** Job gauges, read from the store at each scrape through what the caller binds. */
+    public void bindJobs(IntSupplier active, IntSupplier paused) {
+        Gauge.builder("fetchline.jobs.active", active::getAsInt)
                 .description("Jobs queued or running")
+                .register(registry);
+        Gauge.builder("fetchline.jobs.paused", paused::getAsInt)
+                .description("Jobs paused")
                 .register(registry);
     }
 
@@ -126,14 +139,20 @@ public class FetchlineMetrics {
     }
 
     public void cancelled(int count) {
-        items.get(ItemState.CANCELLED).increment(count);
+        items.get(CANCELLED).increment(count);
     }
 
-    public void finished(ItemState state, Duration elapsed) {
-        Counter counter = items.get(state);
-        if (counter != null) {
-            counter.increment();
-            fetchSeconds.get(state).record(elapsed);
-        }
+    /** An item succeeded {@code elapsed} after its first attempt started. */
+    public void succeeded(Duration elapsed) {
+        ended(SUCCEEDED, elapsed);
+    }
+
+    public void failed(Duration elapsed) {
+        ended(FAILED, elapsed);
+    }
+
+    private void ended(String outcome, Duration elapsed) {
+        items.get(outcome).increment();
+        fetchSeconds.get(outcome).record(elapsed);
     }
 }

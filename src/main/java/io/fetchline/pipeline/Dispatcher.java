@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -18,56 +19,93 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fetchline.job.Claims;
+import io.fetchline.job.Claims.Claimed;
 import io.fetchline.job.Item;
+import io.fetchline.job.JobState;
 import io.fetchline.job.JobStore;
 
 /**
- * Feeds the fetch queue from the store: round-robin across jobs, so a small job is not stuck behind a large
- * one, and never more than {@code per-host-connections} items of one host in the fetch queue or in fetchers.
- * Items of a busy host wait here ("parked"), so fetchers stay busy with other hosts meanwhile. When a host has
- * as many parked as it can use, reading its job goes on past its items, which are read again once it has room:
- * a job of thousands of URLs of one host does not hold back the few of another host that follow them. A host's
- * slots go to its waiting jobs in turn, so jobs sharing one host share it fairly too.
+ * Claims queued items in the store and feeds them to the fetchers: higher priority first, round-robin across the
+ * jobs of one priority, so a small job is not stuck behind a large one, and never more than
+ * {@code per-host-connections} items of one host in the fetch queue or in fetchers. Items of a busy host wait here
+ * ("parked", not yet claimed), so fetchers stay busy with other hosts meanwhile. When a host has as many parked as
+ * it can use, reading its job goes on past its items, which are read again once it has room: a job of thousands
+ * of URLs of one host does not hold back the few of another host that follow them. A host's slots go to its
+ * waiting jobs by priority, and in turn among equals. Items are claimed in the store shortly before a slot of
+ * their host frees up: a few per host ahead of its slots, all hosts' in one update (see {@link #topUp}).
  *
  * <p>All state below is touched by the dispatcher thread only; other threads talk to it through {@link #events}.
  */
 final class Dispatcher implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-    private static final int CLAIM_BATCH = 64;
+    private static final int READ_BATCH = 64;
 
-    private final Pipeline pipeline;
+    /** An item waiting here, with the token of its claim when it holds one already (waiting for a retry). */
+    private record Parked(Item item, long token) {
+    }
+
     private final JobStore store;
-    private final BlockingQueue<Item> fetchQueue;
+    private final Claims claims;
+    private final Node node;
+    private final ProgressRecorder recorder;
+    private final BooleanSupplier dispatching;
+    private final BlockingQueue<Claimed> fetchQueue;
     private final ScheduledExecutorService timer;
     private final int perHost;
     private final int lookahead;
     private final int parkPerHost;
+    private final int reservePerHost;
 
     private final Semaphore wake = new Semaphore(0);
     private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
 
-    /** How far each job has been read; iteration order is the round-robin order. */
-    private final Map<UUID, JobCursor> cursors = new LinkedHashMap<>();
+    /** How far each job has been read; iteration order is the dispatch order: priority, then age. */
+    private Map<UUID, JobCursor> cursors = new LinkedHashMap<>();
+    private final Map<UUID, Integer> priorities = new HashMap<>();
     /**
-     * Jobs read to the end whose last items may still be here or in fetchers, though QUEUED in the store: read
-     * again from the start, they would be claimed twice.
+     * Jobs read to the end whose last items may still be parked here, though QUEUED in the store: read again from
+     * the start, they would be parked twice.
      */
     private final Set<UUID> drained = new HashSet<>();
+    /** Jobs this dispatcher claimed items of since they were last queued: the store shows them running. */
+    private final Set<UUID> running = new HashSet<>();
+    /**
+     * Jobs paused or cancelled since they were last queued, how, and when (nanoTime): an item whose retry wait
+     * registers after the stop goes too. Forgotten after a minute; a registration follows its attempt's end by
+     * moments.
+     */
+    private final Map<UUID, Stopped> stopped = new LinkedHashMap<>();
+
+    private record Stopped(JobState state, long at) {
+    }
+
+    private static final long REMEMBER_STOP_NANOS = Duration.ofMinutes(1).toNanos();
     private final Map<String, Integer> hostSlots = new HashMap<>();
     private final Map<String, HostQueue> parked = new HashMap<>();
+    /**
+     * Items claimed ahead of a free slot of their host, at most {@link #reservePerHost} beyond its free slots, in
+     * the order they are to start.
+     */
+    private final Map<String, ArrayDeque<Claimed>> reserved = new LinkedHashMap<>();
     /** Items waiting out a retry delay, each with what removes its partial file should its job be cancelled. */
-    private final Map<Item, Runnable> waiting = new HashMap<>();
+    private final Map<Claimed, Runnable> waiting = new HashMap<>();
     private boolean refreshJobs = true;
 
-    Dispatcher(Pipeline pipeline, JobStore store, ScheduledExecutorService timer, int perHost, int fetchers) {
-        this.pipeline = pipeline;
+    Dispatcher(JobStore store, Claims claims, Node node, ProgressRecorder recorder, BooleanSupplier running,
+            BlockingQueue<Claimed> fetchQueue, ScheduledExecutorService timer, int perHost, int fetchers) {
         this.store = store;
-        this.fetchQueue = pipeline.fetchQueue();
+        this.claims = claims;
+        this.node = node;
+        this.recorder = recorder;
+        this.dispatching = running;
+        this.fetchQueue = fetchQueue;
         this.timer = timer;
         this.perHost = perHost;
         int capacity = fetchQueue.remainingCapacity();
@@ -75,6 +113,7 @@ final class Dispatcher implements Runnable {
         this.lookahead = Math.min(capacity, Math.max(2 * fetchers, 8));
         // Enough to keep a busy host's slots fed; beyond it, a job waits in the store instead of in memory.
         this.parkPerHost = Math.max(64, 4 * perHost);
+        this.reservePerHost = Integer.getInteger("fl.reserve", Math.max(1, Math.min(8, perHost / 2)));
     }
 
     /** Makes the loop look at the pipeline's state now, as on stop. */
@@ -82,75 +121,113 @@ final class Dispatcher implements Runnable {
         wake.release();
     }
 
-    /** New work may be in the store (a job submitted or retried). */
+    /** Jobs changed in the store (a priority, say): read them again. */
     void jobsChanged() {
-        events.add(() -> refreshJobs = true);
-        wake.release();
+        post(() -> refreshJobs = true);
     }
 
-    /** Claims of this job start over from its first queued item. */
-    void jobRequeued(UUID jobId) {
-        events.add(() -> {
+    /** The job has items to claim (submitted, resumed or retried): they are read from its first queued item. */
+    void jobQueued(UUID jobId) {
+        post(() -> {
+            cursors.remove(jobId);
+            drained.remove(jobId);
+            stopped.remove(jobId);
+            running.remove(jobId);
+            refreshJobs = true;
+        });
+    }
+
+    /**
+     * Items of the job went back to the queue after reading passed them (a pause let go of them while the job was
+     * resumed already): it is read again from its first queued item.
+     */
+    void itemsReleased(UUID jobId) {
+        post(() -> {
             cursors.remove(jobId);
             drained.remove(jobId);
             refreshJobs = true;
         });
-        wake.release();
     }
 
-    void jobCancelled(UUID jobId) {
-        events.add(() -> {
+    /**
+     * The job was paused or cancelled: its parked items are forgotten, and those it claimed that wait here or in
+     * the fetch queue are let go, back to the queue (paused) or dropped with their partial files (cancelled).
+     */
+    void jobStopped(UUID jobId, JobState state) {
+        post(() -> {
             cursors.remove(jobId);
             drained.remove(jobId);
+            long now = System.nanoTime();
+            stopped.values().removeIf(stop -> now - stop.at() > REMEMBER_STOP_NANOS);
+            stopped.put(jobId, new Stopped(state, now));
             parked.values().forEach(queue -> queue.removeJob(jobId));
-            // Their timers still fire, and then find nothing to hand back.
+            List<Claimed> claimed = new ArrayList<>();
+            fetchQueue.removeIf(next -> next.item().jobId().equals(jobId) && claimed.add(next));
+            claimed.forEach(next -> freeSlot(host(next.item())));
+            reserved.values().forEach(items -> items.removeIf(next -> next.item().jobId().equals(jobId)
+                    && claimed.add(next)));
+            reserved.values().removeIf(ArrayDeque::isEmpty);
             waiting.entrySet().removeIf(entry -> {
-                if (!entry.getKey().jobId().equals(jobId)) {
+                if (!entry.getKey().item().jobId().equals(jobId)) {
                     return false;
                 }
-                entry.getValue().run();
+                claimed.add(entry.getKey());
+                if (state == JobState.CANCELLED) {
+                    entry.getValue().run();
+                }
                 return true;
             });
+            if (state == JobState.PAUSED) {
+                claimed.forEach(this::release);
+            }
         });
-        wake.release();
+    }
+
+    /** Lets go of a claimed item that will not run now: back to the queue with the bytes it stored. */
+    private void release(Claimed claimed) {
+        recorder.record(new Claimed(Transfer.released(claimed.item()), claimed.token()));
     }
 
     /** A fetcher is done with an item: its host slot is free. */
     void released(Item item) {
-        String host = JobStore.hostKey(URI.create(item.url()));
-        events.add(() -> hostSlots.merge(host, -1, (a, b) -> a + b <= 0 ? null : a + b));
-        wake.release();
+        String host = host(item);
+        post(() -> freeSlot(host));
     }
 
     /**
-     * Hands an item back after a wait that holds no thread.
+     * Hands an item back after a wait that holds no thread; it keeps its claim meanwhile.
      *
      * @param discard removes the item's partial file; run instead when its job is cancelled during the wait
      */
-    void retryAfter(Item item, Duration delay, Runnable discard) {
+    void retryAfter(Claimed claimed, Duration delay, Runnable discard) {
         // Queued before the timer exists, so the hand-back always finds the item registered.
-        events.add(() -> waiting.put(item, discard));
-        timer.schedule(() -> {
-            events.add(() -> {
-                Runnable discardPartial = waiting.remove(item);
-                if (discardPartial == null) {
-                    return;
-                }
-                if (pipeline.isCancelled(item.jobId())) {
-                    // The cancel came between the finisher's decision and this item's registration.
-                    discardPartial.run();
-                } else {
-                    park(item, true);
-                }
-            });
-            wake.release();
-        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        post(() -> {
+            Stopped stop = stopped.get(claimed.item().jobId());
+            if (stop == null) {
+                waiting.put(claimed, discard);
+            } else if (stop.state() == JobState.PAUSED) {
+                // The job was stopped between the attempt's end and this registration.
+                release(claimed);
+            } else {
+                discard.run();
+            }
+        });
+        timer.schedule(() -> post(() -> {
+            // Gone when its job was stopped during the wait, which let go of it then.
+            if (waiting.remove(claimed) != null) {
+                park(new Parked(claimed.item(), claimed.token()), true);
+            }
+        }), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void post(Runnable event) {
+        events.add(event);
         wake.release();
     }
 
     @Override
     public void run() {
-        while (pipeline.isRunning()) {
+        while (dispatching.getAsBoolean()) {
             try {
                 wake.tryAcquire(1, TimeUnit.SECONDS);
                 wake.drainPermits();
@@ -169,25 +246,35 @@ final class Dispatcher implements Runnable {
     }
 
     private void dispatch() throws InterruptedException {
-        releaseParked();
+        feed();
         if (refreshJobs) {
             refreshJobs = false;
-            List<UUID> unfinished = store.unfinishedJobIds();
-            drained.retainAll(unfinished);
-            for (UUID id : unfinished) {
-                if (!drained.contains(id)) {
-                    cursors.computeIfAbsent(id, k -> new JobCursor());
-                }
-            }
+            refresh();
         }
+        // Each priority in turn, highest first: its jobs share in turn, and a lower priority gets only the room
+        // that the higher ones leave (their hosts busy, or nothing left to read).
+        List<Integer> levels = cursors.values().stream().map(cursor -> cursor.priority).distinct().toList();
+        for (int level : levels) {
+            if (room() <= 0) {
+                break;
+            }
+            dispatchLevel(level);
+        }
+    }
+
+    private void dispatchLevel(int level) throws InterruptedException {
         boolean progress = true;
-        while (progress && room() > 0 && !cursors.isEmpty()) {
+        while (progress && room() > 0) {
             progress = false;
-            Iterator<Map.Entry<UUID, JobCursor>> jobs = cursors.entrySet().iterator();
             List<UUID> exhausted = new ArrayList<>();
-            while (jobs.hasNext() && room() > 0) {
-                Map.Entry<UUID, JobCursor> job = jobs.next();
-                int read = claim(job.getKey(), job.getValue());
+            for (Map.Entry<UUID, JobCursor> job : cursors.entrySet()) {
+                if (room() <= 0) {
+                    break;
+                }
+                if (job.getValue().priority != level) {
+                    continue;
+                }
+                int read = read(job.getKey(), job.getValue());
                 if (read < 0) {
                     exhausted.add(job.getKey());
                 } else if (read > 0) {
@@ -199,19 +286,39 @@ final class Dispatcher implements Runnable {
         }
     }
 
+    /** Jobs whose items may be claimed, in dispatch order; a job read before keeps its cursor. */
+    private void refresh() {
+        Map<UUID, JobCursor> ordered = new LinkedHashMap<>();
+        Set<UUID> claimable = new HashSet<>();
+        priorities.clear();
+        for (JobStore.Claimable job : store.claimableJobs()) {
+            claimable.add(job.id());
+            priorities.put(job.id(), job.priority());
+            if (!drained.contains(job.id())) {
+                JobCursor cursor = cursors.getOrDefault(job.id(), new JobCursor());
+                cursor.priority = job.priority();
+                ordered.put(job.id(), cursor);
+            }
+        }
+        drained.retainAll(claimable);
+        running.retainAll(claimable);
+        cursors = ordered;
+    }
+
     /** How far one job has been read. */
     private static final class JobCursor {
 
         /**
-         * Highest index read in index order: each item up to it is claimed, or skipped for a host in behind. Past
+         * Highest index read in index order: each item up to it is parked, or skipped for a host in behind. Past
          * the job's last item once reading found the end, as the items skipped on the way may be the last ones.
          */
         int read = -1;
         /** Reading in index order found the job's end; no item is added to a job later. */
         boolean atEnd;
+        int priority;
         /**
          * Hosts that had no room when reading passed their items, each with the index up to which its items are
-         * claimed; its items after that, up to {@code read}, are still to be claimed.
+         * parked; its items after that, up to {@code read}, are still to be read.
          */
         final Map<String, Integer> behind = new LinkedHashMap<>();
     }
@@ -219,44 +326,41 @@ final class Dispatcher implements Runnable {
     /**
      * Parks the next batch of one job's items, first those of hosts left behind that have room again. Parking
      * ahead of the fetchers means one read of the store feeds many fetches; the fetch queue's order stays fair,
-     * as parked items leave each host's queue job by job. Returns how many items were claimed or passed over, or
-     * -1 when the job has nothing left to claim.
+     * as parked items leave each host's queue job by job. Returns how many items were parked or passed over, or
+     * -1 when the job has nothing left to read.
      */
-    private int claim(UUID jobId, JobCursor cursor) throws InterruptedException {
-        if (pipeline.isCancelled(jobId)) {
-            return -1;
-        }
+    private int read(UUID jobId, JobCursor cursor) throws InterruptedException {
         int progress = catchUp(jobId, cursor);
         // The rows of hosts left behind are passed over in the store: reading them only to skip them made every
         // item of a one-host job be read three times.
         List<Item> items = cursor.atEnd ? List.of()
-                : store.queuedItems(jobId, cursor.read, CLAIM_BATCH, cursor.behind.keySet());
+                : store.queuedItems(jobId, cursor.read, READ_BATCH, cursor.behind.keySet());
         for (Item item : items) {
             String host = host(item);
             if (!cursor.behind.containsKey(host)) {
                 if (isFull(host, jobId)) {
                     cursor.behind.put(host, item.index() - 1);
                 } else {
-                    park(item, false);
+                    park(new Parked(item, 0), false);
                 }
             }
             cursor.read = item.index();
             progress++;
         }
-        if (!cursor.atEnd && items.size() < CLAIM_BATCH) {
+        if (!cursor.atEnd && items.size() < READ_BATCH) {
             cursor.atEnd = true;
             cursor.read = Integer.MAX_VALUE;
         }
         if (items.isEmpty()) {
             return cursor.behind.isEmpty() ? -1 : progress;
         }
-        releaseParked();
+        feed();
         return progress;
     }
 
-    /** Claims the items reading passed over for hosts that now have room; returns how many it claimed. */
+    /** Parks the items reading passed over for hosts that now have room; returns how many it parked. */
     private int catchUp(UUID jobId, JobCursor cursor) {
-        int claimed = 0;
+        int parkedNow = 0;
         Iterator<Map.Entry<String, Integer>> hosts = cursor.behind.entrySet().iterator();
         while (hosts.hasNext()) {
             Map.Entry<String, Integer> behind = hosts.next();
@@ -269,28 +373,92 @@ final class Dispatcher implements Runnable {
             int room = parkPerHost - parked(host, jobId);
             List<Item> items = store.queuedItemsOfHost(jobId, host, behind.getValue(), cursor.read, room);
             for (Item item : items) {
-                park(item, false);
+                park(new Parked(item, 0), false);
                 behind.setValue(item.index());
-                claimed++;
+                parkedNow++;
             }
             if (items.size() < room) {
                 // Reading at the cursor takes this host's items again from here on.
                 hosts.remove();
             }
         }
-        return claimed;
+        return parkedNow;
     }
 
-    private void park(Item item, boolean first) {
-        parked.computeIfAbsent(host(item), h -> new HostQueue()).add(item, first);
+    private void park(Parked item, boolean first) {
+        parked.computeIfAbsent(host(item.item()), h -> new HostQueue()).add(item, first);
     }
 
-    /** Moves parked items whose host has a free slot into the fetch queue, while it has room. */
-    private void releaseParked() throws InterruptedException {
-        Iterator<Map.Entry<String, HostQueue>> hosts = parked.entrySet().iterator();
-        while (hosts.hasNext() && room() > 0) {
-            Map.Entry<String, HostQueue> host = hosts.next();
+    /** Claims what the hosts' reserves need, then moves claimed items into free slots. */
+    private void feed() throws InterruptedException {
+        topUp();
+        releaseReserved();
+    }
+
+    /**
+     * Claims parked items, in one update, for every host whose reserve runs low: enough for its free slots and a
+     * full reserve, hosts whose best job has the highest priority first. A claim costs the store a commit whatever
+     * its size, and a host's slots free up one at a time; claiming a few ahead makes one commit serve several. An
+     * item that could not be claimed was decided on by someone else (its job paused or cancelled) and is dropped;
+     * when the store cannot be reached, the items are parked again for the next round.
+     */
+    private void topUp() {
+        if (parked.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<String, HostQueue>> hosts = new ArrayList<>(parked.entrySet());
+        if (priorities.size() > 1) {
+            hosts.sort(Comparator.comparingInt(host -> -host.getValue().topPriority(priorities)));
+        }
+        List<Parked> taken = new ArrayList<>();
+        for (Map.Entry<String, HostQueue> host : hosts) {
+            int reserved = reservedOf(host.getKey());
+            int free = perHost - hostSlots.getOrDefault(host.getKey(), 0);
+            if (reserved > reservePerHost / 2 && reserved >= free) {
+                continue;
+            }
             HostQueue items = host.getValue();
+            for (int want = free + reservePerHost - reserved; want > 0 && !items.isEmpty(); want--) {
+                taken.add(items.poll(priorities));
+            }
+            if (items.isEmpty()) {
+                parked.remove(host.getKey());
+            }
+        }
+        if (taken.isEmpty()) {
+            return;
+        }
+        List<Item> unclaimed = new ArrayList<>();
+        for (Parked item : taken) {
+            if (item.token() == 0) {
+                unclaimed.add(item.item());
+            }
+        }
+        Map<Item, Claimed> claimed = new HashMap<>();
+        try {
+            for (Claimed next : claims.claim(unclaimed, node.id(), node.lease(), job -> !running.contains(job))) {
+                claimed.put(next.item(), next);
+                running.add(next.item().jobId());
+            }
+        } catch (RuntimeException ex) {
+            taken.forEach(item -> park(item, true));
+            throw ex;
+        }
+        for (Parked item : taken) {
+            // Each claim serves once: an item parked twice was claimed once, and its second entry is dropped.
+            Claimed next = item.token() != 0 ? new Claimed(item.item(), item.token()) : claimed.remove(item.item());
+            if (next != null) {
+                reserved.computeIfAbsent(host(next.item()), h -> new ArrayDeque<>()).add(next);
+            }
+        }
+    }
+
+    /** Moves claimed items whose host has a free slot into the fetch queue, as far as it has room. */
+    private void releaseReserved() throws InterruptedException {
+        Iterator<Map.Entry<String, ArrayDeque<Claimed>>> hosts = reserved.entrySet().iterator();
+        while (hosts.hasNext() && room() > 0) {
+            Map.Entry<String, ArrayDeque<Claimed>> host = hosts.next();
+            ArrayDeque<Claimed> items = host.getValue();
             while (!items.isEmpty() && hasSlot(host.getKey()) && room() > 0) {
                 hostSlots.merge(host.getKey(), 1, Integer::sum);
                 fetchQueue.put(items.poll());
@@ -299,6 +467,11 @@ final class Dispatcher implements Runnable {
                 hosts.remove();
             }
         }
+    }
+
+    private int reservedOf(String host) {
+        ArrayDeque<Claimed> items = reserved.get(host);
+        return items == null ? 0 : items.size();
     }
 
     /** The job has parked enough items of the host to keep its slots busy: more would only take memory. */
@@ -312,17 +485,17 @@ final class Dispatcher implements Runnable {
     }
 
     private int parked(String host, UUID jobId) {
-        HostQueue waiting = parked.get(host);
-        return waiting == null ? 0 : waiting.size(jobId);
+        HostQueue items = parked.get(host);
+        return items == null ? 0 : items.size(jobId);
     }
 
-    /** The parked items of one host, by job; {@link #poll()} takes from each job in turn. */
+    /** The parked items of one host, by job; {@link #poll} takes from the job of highest priority, among equals in turn. */
     private static final class HostQueue {
 
-        private final Map<UUID, ArrayDeque<Item>> byJob = new LinkedHashMap<>();
+        private final Map<UUID, ArrayDeque<Parked>> byJob = new LinkedHashMap<>();
 
-        void add(Item item, boolean first) {
-            ArrayDeque<Item> items = byJob.computeIfAbsent(item.jobId(), job -> new ArrayDeque<>());
+        void add(Parked item, boolean first) {
+            ArrayDeque<Parked> items = byJob.computeIfAbsent(item.item().jobId(), job -> new ArrayDeque<>());
             if (first) {
                 items.addFirst(item);
             } else {
@@ -330,19 +503,35 @@ final class Dispatcher implements Runnable {
             }
         }
 
-        Item poll() {
-            Iterator<Map.Entry<UUID, ArrayDeque<Item>>> jobs = byJob.entrySet().iterator();
-            Map.Entry<UUID, ArrayDeque<Item>> next = jobs.next();
-            Item item = next.getValue().pollFirst();
-            jobs.remove();
-            if (!next.getValue().isEmpty()) {
-                byJob.put(next.getKey(), next.getValue());
+        Parked poll(Map<UUID, Integer> priorities) {
+            UUID next = null;
+            int best = Integer.MIN_VALUE;
+            for (UUID job : byJob.keySet()) {
+                int priority = priorities.getOrDefault(job, 0);
+                if (next == null || priority > best) {
+                    next = job;
+                    best = priority;
+                }
+            }
+            ArrayDeque<Parked> items = byJob.remove(next);
+            Parked item = items.pollFirst();
+            if (!items.isEmpty()) {
+                // To the back: the next job of the same priority goes first next time.
+                byJob.put(next, items);
             }
             return item;
         }
 
+        int topPriority(Map<UUID, Integer> priorities) {
+            int best = Integer.MIN_VALUE;
+            for (UUID job : byJob.keySet()) {
+                best = Math.max(best, priorities.getOrDefault(job, 0));
+            }
+            return best;
+        }
+
         int size(UUID jobId) {
-            ArrayDeque<Item> items = byJob.get(jobId);
+            ArrayDeque<Parked> items = byJob.get(jobId);
             return items == null ? 0 : items.size();
         }
 
@@ -353,6 +542,10 @@ final class Dispatcher implements Runnable {
         void removeJob(UUID jobId) {
             byJob.remove(jobId);
         }
+    }
+
+    private void freeSlot(String host) {
+        hostSlots.merge(host, -1, (a, b) -> a + b <= 0 ? null : a + b);
     }
 
     private boolean hasSlot(String host) {

@@ -17,11 +17,12 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import io.fetchline.fetch.ContentRange;
+import io.fetchline.fetch.ErrorCode;
 import io.fetchline.fetch.FetchFailure;
 import io.fetchline.fetch.OriginClient;
 import io.fetchline.fetch.OriginResponse;
 import io.fetchline.fetch.RetryPolicy;
-import io.fetchline.job.ErrorCode;
+import io.fetchline.job.Claims.Claimed;
 import io.fetchline.job.Item;
 import io.fetchline.metrics.FetchlineMetrics;
 import io.fetchline.storage.Storage;
@@ -35,7 +36,7 @@ final class Fetcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
 
     private final Pipeline pipeline;
-    private final BlockingQueue<Item> fetchQueue;
+    private final BlockingQueue<Claimed> fetchQueue;
     private final WriteQueues writeQueues;
     private final ChunkPool pool;
     private final OriginClient client;
@@ -58,14 +59,14 @@ final class Fetcher implements Runnable {
     public void run() {
         try {
             while (pipeline.isRunning()) {
-                Item item = fetchQueue.poll(100, TimeUnit.MILLISECONDS);
-                if (item != null) {
+                Claimed claimed = fetchQueue.poll(100, TimeUnit.MILLISECONDS);
+                if (claimed != null) {
                     metrics.fetchers().incrementAndGet();
                     try {
-                        fetch(item);
+                        fetch(claimed);
                     } finally {
                         metrics.fetchers().decrementAndGet();
-                        pipeline.dispatcher().released(item);
+                        pipeline.dispatcher().released(claimed.item());
                     }
                 }
             }
@@ -74,20 +75,22 @@ final class Fetcher implements Runnable {
         }
     }
 
-    private void fetch(Item item) throws InterruptedException {
-        if (pipeline.isCancelled(item.jobId())) {
-            return;
-        }
-        Transfer transfer = new Transfer(item, Instant.now(), writeQueues.assign());
-        pipeline.started(transfer);
+    private void fetch(Claimed claimed) throws InterruptedException {
+        Item item = claimed.item();
+        Transfer transfer = new Transfer(item, claimed.token(), Instant.now(), writeQueues.assign());
+        pipeline.transfers().start(transfer);
         MDC.put("job", item.jobId().toString());
         MDC.put("item", Integer.toString(item.index()));
         try {
-            download(transfer);
+            // Stopped before it started (its job paused or cancelled a moment ago): the finisher lets go of it.
+            if (transfer.stop() == null) {
+                download(transfer);
+            }
         } catch (FetchFailure failure) {
             transfer.failure = failure;
         } catch (InterruptedException ex) {
-            transfer.abandoned = true;
+            // Shutdown could not wait: the item stays claimed until the pipeline lets go of all it holds.
+            transfer.stop(Transfer.Stop.RELEASE);
             closeQuietly(transfer);
             throw ex;
         } catch (RuntimeException | Error unexpected) {
@@ -135,7 +138,7 @@ final class Fetcher implements Runnable {
             open(transfer, from);
             stream(transfer, response.body(), from);
         } catch (IOException ex) {
-            throw transfer.cancelled ? new FetchFailure(ErrorCode.CONNECTION, "cancelled", ex)
+            throw transfer.stop() != null ? new FetchFailure(ErrorCode.CONNECTION, "stopped", ex)
                     : client.failureOf(ex);
         }
     }

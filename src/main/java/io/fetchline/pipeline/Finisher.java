@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 import io.fetchline.fetch.FetchFailure;
 import io.fetchline.fetch.RetryPolicy;
 import io.fetchline.fetch.Urls;
-import io.fetchline.job.ErrorCode;
+import io.fetchline.fetch.ErrorCode;
+import io.fetchline.job.Claims.Claimed;
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemError;
 import io.fetchline.job.ItemState;
@@ -45,14 +46,7 @@ final class Finisher {
 
     private void settle(Transfer transfer, FetchFailure closed) {
         FetchFailure failure = closed;
-        if (transfer.abandoned) {
-            pipeline.ended(transfer, null);
-            return;
-        }
-        if (transfer.cancelled || pipeline.isCancelled(transfer.item.jobId())) {
-            // The cancel itself recorded the item; recording here could undo a retry that came since.
-            discard(transfer);
-            pipeline.dropped(transfer);
+        if (stopped(transfer)) {
             return;
         }
         if (failure == null && !transfer.nameRecorded) {
@@ -80,7 +74,28 @@ final class Finisher {
         }
         log.warn("Item {} of job {} failed with {}: {} ({})", transfer.item.index(), transfer.item.jobId(),
                 failure.code(), message, Urls.masked(transfer.item.url()));
-        end(transfer, ItemState.FAILED, null, new ItemError(failure.code(), message));
+        end(transfer, ItemState.FAILED, null, new ItemError(failure.code().name(), message));
+    }
+
+    /**
+     * Ends a transfer that was stopped before its end: released to the queue with what it stored, or dropped.
+     * Called again at the rename, the commit point that the store cannot undo; false when nothing stopped it.
+     */
+    private boolean stopped(Transfer transfer) {
+        Transfer.Stop stop = transfer.stop();
+        if (stop == null) {
+            return false;
+        }
+        switch (stop) {
+            case RELEASE -> pipeline.ended(transfer, Transfer.released(transfer.progress()));
+            case CANCEL -> {
+                // The cancel itself recorded the item; recording here could undo a retry that came since.
+                discard(transfer);
+                pipeline.ended(transfer, null);
+            }
+            case LOST -> pipeline.ended(transfer, null);
+        }
+        return true;
     }
 
     /** Closes the file, forcing it to disk first when asked to; returns the first failure of the attempt. */
@@ -117,6 +132,10 @@ final class Finisher {
             return new FetchFailure(ErrorCode.CHECKSUM_MISMATCH, "SHA-256 is " + sha256 + ", expected "
                     + expected.toLowerCase(java.util.Locale.ROOT));
         }
+        // The last moment to learn of a pause or a cancel before the file is in place for good.
+        if (stopped(transfer)) {
+            return null;
+        }
         try {
             storage.complete(transfer.item.jobId(), transfer.file);
         } catch (IOException | RuntimeException ex) {
@@ -133,15 +152,20 @@ final class Finisher {
             truncate(transfer);
         }
         Duration delay = retryPolicy.delayBefore(transfer.attempt + 1, failure);
-        Item waiting = transfer.snapshot(ItemState.ACTIVE, null, new ItemError(failure.code(), failure.getMessage()
+        Item waiting = transfer.snapshot(ItemState.ACTIVE, null, new ItemError(failure.code().name(), failure.getMessage()
                 + "; attempt " + (transfer.attempt + 1) + " in " + delay.toMillis() + " ms"), null);
         pipeline.ended(transfer, waiting);
-        pipeline.dispatcher().retryAfter(waiting, delay, () -> discard(transfer));
+        pipeline.dispatcher().retryAfter(new Claimed(waiting, transfer.claim), delay, () -> discard(transfer));
     }
 
     private void end(Transfer transfer, ItemState state, String sha256, ItemError error) {
         Item finished = transfer.snapshot(state, sha256, error, Instant.now());
-        metrics.finished(state, Duration.between(transfer.startedAt, finished.finishedAt()));
+        Duration took = Duration.between(transfer.startedAt, finished.finishedAt());
+        if (state == ItemState.SUCCEEDED) {
+            metrics.succeeded(took);
+        } else {
+            metrics.failed(took);
+        }
         pipeline.ended(transfer, finished);
     }
 

@@ -1,22 +1,15 @@
 package io.fetchline.pipeline;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 import org.apache.hc.client5.http.DnsResolver;
 import org.slf4j.Logger;
@@ -28,64 +21,70 @@ import org.springframework.stereotype.Component;
 import io.fetchline.config.FetchlineProperties;
 import io.fetchline.fetch.OriginClient;
 import io.fetchline.fetch.RetryPolicy;
+import io.fetchline.job.Claims;
+import io.fetchline.job.Claims.Claimed;
 import io.fetchline.job.Item;
-import io.fetchline.job.ItemState;
 import io.fetchline.job.JobEnds;
+import io.fetchline.job.JobEvents;
 import io.fetchline.job.JobProgress;
+import io.fetchline.job.JobState;
 import io.fetchline.job.JobStore;
 import io.fetchline.metrics.FetchlineMetrics;
 import io.fetchline.storage.Storage;
 
 /**
- * Owns the queues and threads of the download pipeline and their lifecycle. Shutdown is a protocol: stop
- * claiming, let in-flight items finish within the grace period, then abort them; writers store every chunk
- * already read; what is unfinished stays in the store and resumes on the next start.
+ * Starts and stops the download pipeline's parts, and passes them what they learn of jobs ({@link JobEvents}).
+ * Shutdown is a protocol: stop claiming, let in-flight items finish within the grace period, then stop them;
+ * writers store every chunk already read; every claim still held goes back to the queue, and what is unfinished
+ * resumes on the next start.
  */
 @Component
-public class Pipeline implements SmartLifecycle {
+public class Pipeline implements SmartLifecycle, JobEvents {
 
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
-    private static final Duration FLUSH_INTERVAL = Duration.ofMillis(200);
-    /**
-     * How long the recorder lets work gather once some is waiting. Each write is a commit that costs the store
-     * about a millisecond whatever its size, so writing every ended item at once would make the store the
-     * bottleneck; a few milliseconds more before a rename cost nothing.
-     */
-    private static final long GATHER_NANOS = Duration.ofMillis(10).toNanos();
 
     private final FetchlineProperties.Pipeline config;
     private final FetchlineProperties.Fetch fetchConfig;
+    private final Duration lease;
     private final JobStore store;
+    private final Claims claims;
+    private final JobEnds ends;
+    private final JobProgress progress;
     private final Storage storage;
     private final FetchlineMetrics metrics;
     private final DnsResolver resolver;
     private final Duration grace;
     private final boolean fsync;
 
-    private final BlockingQueue<Item> fetchQueue;
+    private final BlockingQueue<Claimed> fetchQueue;
     private final WriteQueues writeQueues;
     private final ChunkPool pool;
-    private final ProgressRecorder recorder;
-    private final Map<Transfer, Boolean> running = new ConcurrentHashMap<>();
-    private final Set<UUID> cancelled = ConcurrentHashMap.newKeySet();
 
+    /** Guarded by {@code this}: start and stop replace them. */
     private volatile boolean started;
     private volatile boolean writersMayStop;
-    private volatile boolean recorderMayStop;
+    private volatile Transfers transfers = new Transfers();
+    private volatile Dispatcher dispatcher;
+    private Node node;
+    private ProgressRecorder recorder;
     private ThreadPoolExecutor fetchers;
     private ThreadPoolExecutor writers;
     private ScheduledThreadPoolExecutor timer;
     private Thread dispatcherThread;
     private Thread recorderThread;
-    private Dispatcher dispatcher;
     private OriginClient client;
 
-    public Pipeline(FetchlineProperties properties, JobStore store, JobProgress progress, JobEnds ends, Storage storage,
+    public Pipeline(FetchlineProperties properties, JobStore store, Claims claims, JobEnds ends, JobProgress progress,
+            Storage storage,
             FetchlineMetrics metrics, DnsResolver resolver,
             @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration shutdownPhase) {
         this.config = properties.pipeline();
         this.fetchConfig = properties.fetch();
+        this.lease = properties.cluster().lease();
         this.store = store;
+        this.claims = claims;
+        this.ends = ends;
+        this.progress = progress;
         this.storage = storage;
         this.metrics = metrics;
         this.resolver = resolver;
@@ -101,7 +100,6 @@ public class Pipeline implements SmartLifecycle {
         int buffers = config.writeQueueCapacity() + 2 * config.fetchers() + config.writers();
         requireRoomFor(buffers, chunkSize, Runtime.getRuntime().maxMemory());
         this.pool = new ChunkPool(buffers, chunkSize);
-        this.recorder = new ProgressRecorder(store, progress, ends);
     }
 
     /**
@@ -121,21 +119,28 @@ public class Pipeline implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        new Recovery(store, storage).run();
         client = new OriginClient(fetchConfig, config.fetchers(), resolver);
         RetryPolicy retryPolicy = new RetryPolicy(fetchConfig.maxAttempts(), fetchConfig.retryBackoff(),
                 fetchConfig.retryBackoffMax());
         Long maxFileSize = fetchConfig.maxFileSize() == null ? null : fetchConfig.maxFileSize().toBytes();
         Finisher finisher = new Finisher(this, storage, retryPolicy, metrics, fsync);
 
+        node = Node.start(lease);
+        transfers = new Transfers();
+        recorder = new ProgressRecorder(claims, ends, progress, transfers, node, job -> {
+            Dispatcher current = dispatcher;
+            if (current != null) {
+                current.itemsReleased(job);
+            }
+        });
         started = true;
         writersMayStop = false;
-        recorderMayStop = false;
         timer = new ScheduledThreadPoolExecutor(1, named("pipeline-timer"));
         timer.setRemoveOnCancelPolicy(true);
-        // Retries still waiting at shutdown are requeued in the store, not run.
+        // Retries still waiting at shutdown go back to the queue with every other claim, not run.
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        dispatcher = new Dispatcher(this, store, timer, fetchConfig.perHostConnections(), config.fetchers());
+        dispatcher = new Dispatcher(store, claims, node, recorder, this::isRunning, fetchQueue, timer,
+                fetchConfig.perHostConnections(), config.fetchers());
         fetchers = fixedPool("fetcher", config.fetchers());
         writers = fixedPool("writer", config.writers());
         metrics.bindPipeline(fetchQueue, config.fetchQueueCapacity(), writeQueues, config.writeQueueCapacity(),
@@ -149,12 +154,12 @@ public class Pipeline implements SmartLifecycle {
         Thread warmUp = new Thread(Transfer::warmUpDigest, "digest-warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
-        recorderThread = named("recorder").newThread(this::record);
+        recorderThread = named("recorder").newThread(recorder);
         recorderThread.start();
         dispatcherThread = named("dispatcher").newThread(dispatcher);
         dispatcherThread.start();
-        log.info("Pipeline started: {} fetchers, {} writers, storage {}", config.fetchers(), config.writers(),
-                storage.root());
+        log.info("Pipeline started as node {}: {} fetchers, {} writers, storage {}", node.id(), config.fetchers(),
+                config.writers(), storage.root());
     }
 
     @Override
@@ -169,9 +174,8 @@ public class Pipeline implements SmartLifecycle {
         fetchQueue.clear();
         fetchers.shutdown();
         if (!await(fetchers, grace)) {
-            List<Transfer> stragglers = new ArrayList<>(running.keySet());
-            log.info("Stopping {} unfinished items; they resume on the next start", stragglers.size());
-            stragglers.forEach(Transfer::abandon);
+            log.info("Stopping {} unfinished items; they resume on the next start", transfers.size());
+            transfers.stopAll(Transfer.Stop.RELEASE);
             // Aborted responses end their fetchers at once; interrupting is for one stuck elsewhere.
             if (!await(fetchers, Duration.ofSeconds(2))) {
                 fetchers.shutdownNow();
@@ -185,13 +189,12 @@ public class Pipeline implements SmartLifecycle {
         }
         timer.shutdown();
         await(timer, Duration.ofSeconds(10));
-        recorderMayStop = true;
-        recorder.wake();
+        recorder.stop();
         join(recorderThread, Duration.ofSeconds(10));
         // Twice: completions waiting for the first write record their items for the second.
-        flush(true);
-        flush(true);
-        requeueLeftovers();
+        recorder.flush(true, false);
+        recorder.flush(true, false);
+        releaseLeftovers();
         try {
             client.close();
         } catch (java.io.IOException ignored) {
@@ -209,50 +212,46 @@ public class Pipeline implements SmartLifecycle {
         return writersMayStop;
     }
 
-    /** New or retried work is in the store. */
-    public void jobsChanged() {
-        if (dispatcher != null) {
-            dispatcher.jobsChanged();
+    @Override
+    public void queued(UUID job) {
+        transfers.queued(job);
+        Dispatcher current = dispatcher;
+        if (current != null) {
+            current.jobQueued(job);
         }
     }
 
-    public void retried(UUID jobId) {
-        cancelled.remove(jobId);
-        recorder.requeued(jobId);
-        if (dispatcher != null) {
-            dispatcher.jobRequeued(jobId);
+    @Override
+    public void paused(UUID job) {
+        transfers.stop(job, Transfer.Stop.RELEASE);
+        Dispatcher current = dispatcher;
+        if (current != null) {
+            current.jobStopped(job, JobState.PAUSED);
         }
     }
 
-    /** The job and {@code items} of its items are cancelled in the store; let go of them here. */
-    public void cancelled(UUID jobId, int items) {
-        cancelled.add(jobId);
+    @Override
+    public void cancelled(UUID job, int items) {
         metrics.cancelled(items);
-        if (dispatcher != null) {
-            dispatcher.jobCancelled(jobId);
+        transfers.stop(job, Transfer.Stop.CANCEL);
+        Dispatcher current = dispatcher;
+        if (current != null) {
+            current.jobStopped(job, JobState.CANCELLED);
         }
-        fetchQueue.removeIf(item -> item.jobId().equals(jobId) && releaseSlot(item));
-        running.keySet().stream().filter(t -> t.item.jobId().equals(jobId)).forEach(Transfer::cancel);
         // Items that are not running own .part files too: waiting for a retry, or resumed after a restart.
-        storage.discardParts(jobId);
+        storage.discardParts(job);
     }
 
-    private boolean releaseSlot(Item item) {
-        dispatcher.released(item);
-        return true;
+    @Override
+    public void changed(UUID job) {
+        Dispatcher current = dispatcher;
+        if (current != null) {
+            current.jobsChanged();
+        }
     }
 
-    boolean isCancelled(UUID jobId) {
-        return cancelled.contains(jobId);
-    }
-
-    void started(Transfer transfer) {
-        running.put(transfer, Boolean.TRUE);
-    }
-
-    /** The attempt was cancelled: the cancel recorded its item already. */
-    void dropped(Transfer transfer) {
-        running.remove(transfer);
+    Transfers transfers() {
+        return transfers;
     }
 
     /** Runs {@code completion} once the store knows the transfer's file name: right after the next write. */
@@ -260,74 +259,27 @@ public class Pipeline implements SmartLifecycle {
         recorder.afterNameRecorded(transfer, completion);
     }
 
-    /** The attempt is over; {@code item} is its last state, or null when it was abandoned by shutdown. */
+    /** The attempt is over; {@code item} is what to record of it, or null when there is nothing to record. */
     void ended(Transfer transfer, Item item) {
-        running.remove(transfer);
-        recorder.record(item != null ? item : requeued(transfer));
+        transfers.end(transfer);
+        if (item != null) {
+            recorder.record(new Claimed(item, transfer.claim));
+        }
     }
 
-    /** An attempt cut short by shutdown did not fail: it is queued again, not counted, and keeps its bytes. */
-    private static Item requeued(Transfer transfer) {
-        Item progress = transfer.progress();
-        return new Item(progress.jobId(), progress.index(), progress.url(), progress.requestedName(),
-                progress.expectedSha256(), ItemState.QUEUED, progress.file(), progress.bytes(), progress.size(),
-                null, progress.httpStatus(), transfer.item.attempts(), null, progress.validator(),
-                progress.startedAt(), null);
-    }
-
-    /** Items waiting for a retry, or whose fetcher did not stop in time, are not in flight any more either. */
-    private void requeueLeftovers() {
+    /** Items waiting for a retry or in the fetch queue, or whose fetcher did not stop in time, go back too. */
+    private void releaseLeftovers() {
         try {
-            int requeued = store.requeueActive();
-            if (requeued > 0) {
-                log.info("Left {} more unfinished items queued for the next start", requeued);
+            int released = claims.releaseAll(node.id());
+            if (released > 0) {
+                log.info("Left {} more unfinished items queued for the next start", released);
             }
         } catch (RuntimeException ex) {
             log.warn("Cannot queue unfinished items again now; the next start does: {}", ex.getMessage());
         }
     }
 
-    /** The recorder thread: writes a batch whenever one is waiting, and all running byte counts once a tick. */
-    private void record() {
-        long nextTick = System.nanoTime() + FLUSH_INTERVAL.toNanos();
-        // Runs until the writers are done, so that files finishing during shutdown are renamed as usual.
-        while (!recorderMayStop) {
-            try {
-                if (recorder.awaitWork(TimeUnit.NANOSECONDS.toMillis(nextTick - System.nanoTime()))
-                        && !recorderMayStop) {
-                    LockSupport.parkNanos(GATHER_NANOS);
-                }
-            } catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            boolean tick = System.nanoTime() - nextTick >= 0;
-            if (tick) {
-                nextTick = System.nanoTime() + FLUSH_INTERVAL.toNanos();
-            }
-            flush(tick);
-        }
-    }
-
-    private void flush(boolean tick) {
-        try {
-            recorder.flush(running.keySet(), tick);
-        } catch (RuntimeException ex) {
-            log.error("Recording progress failed; retrying on the next tick", ex);
-            pause();
-        }
-    }
-
-    /** After a failed write: the store may be briefly unavailable, and retrying at once would only spin. */
-    private static void pause() {
-        try {
-            Thread.sleep(FLUSH_INTERVAL.toMillis());
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    BlockingQueue<Item> fetchQueue() {
+    BlockingQueue<Claimed> fetchQueue() {
         return fetchQueue;
     }
 

@@ -1,8 +1,7 @@
 package io.fetchline.pipeline;
 
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -13,42 +12,65 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fetchline.job.Claims;
+import io.fetchline.job.Claims.Claimed;
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemState;
 import io.fetchline.job.JobEnds;
 import io.fetchline.job.JobProgress;
-import io.fetchline.job.JobStore;
 
 /**
- * Collects item states in memory and writes the latest of each to the store in batches. A batch is written as
- * soon as something waits for it (an item that ended, a file that may be renamed once its name is stored), and
- * whatever arrives while one is written goes in the next: the busier the pipeline, the bigger the batches, and
- * a lone small file is not held up for a fixed tick. The byte counts of running transfers go in once a tick.
+ * The recorder thread: writes the claim holder's item states to the store in batches, each record checked
+ * against its claim's token. A batch is written as soon as something waits for it (an item that ended, a file
+ * that may be renamed once its name is stored), and whatever arrives while one is written goes in the next: the
+ * busier the pipeline, the bigger the batches. The byte counts of running transfers go in once a tick, and the
+ * node's leases are renewed every third of a lease. A refused record stops its transfer: its claim is gone.
  */
-final class ProgressRecorder {
+final class ProgressRecorder implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(ProgressRecorder.class);
+    private static final Duration TICK = Duration.ofMillis(200);
+    /**
+     * How long the recorder lets work gather once some is waiting. Each write is a commit that costs the store
+     * about a millisecond whatever its size, so writing every ended item at once would make the store the
+     * bottleneck; a few milliseconds more before a rename cost nothing.
+     */
+    private static final long GATHER_NANOS = Duration.ofMillis(10).toNanos();
 
     private record Key(UUID jobId, int index) {
+
+        static Key of(Item item) {
+            return new Key(item.jobId(), item.index());
+        }
     }
 
-    private final JobStore store;
-    private final JobProgress progress;
+    private final Claims claims;
     private final JobEnds ends;
-    private final Map<Key, Item> pending = new ConcurrentHashMap<>();
+    private final JobProgress progress;
+    private final Transfers transfers;
+    private final Node node;
+    /** Told of jobs whose items went back to the queue, so that they are read again. */
+    private final Consumer<UUID> released;
+    private final Map<Key, Claimed> pending = new ConcurrentHashMap<>();
     private final Map<Transfer, Runnable> awaitingName = new ConcurrentHashMap<>();
     private final Semaphore work = new Semaphore(0);
-    /** Jobs already marked running in the store, so each batch need not mark them again. */
-    private final Set<UUID> markedRunning = ConcurrentHashMap.newKeySet();
+    /** Set by the pipeline once the writers are done, so that files finishing during shutdown are recorded. */
+    private volatile boolean mayStop;
 
-    ProgressRecorder(JobStore store, JobProgress progress, JobEnds ends) {
-        this.store = store;
-        this.progress = progress;
+    ProgressRecorder(Claims claims, JobEnds ends, JobProgress progress, Transfers transfers, Node node,
+            Consumer<UUID> released) {
+        this.released = released;
+        this.claims = claims;
         this.ends = ends;
+        this.progress = progress;
+        this.transfers = transfers;
+        this.node = node;
     }
 
     /** Runs {@code completion} after the first write that includes the transfer's file name. */
@@ -57,36 +79,65 @@ final class ProgressRecorder {
         work.release();
     }
 
-    void record(Item item) {
-        pending.merge(new Key(item.jobId(), item.index()), item, ProgressRecorder::latest);
+    void record(Claimed item) {
+        pending.merge(Key.of(item.item()), item, ProgressRecorder::latest);
         work.release();
     }
 
-    /** The job went back to the queue (a retry): it is marked running again when it next starts. */
-    void requeued(UUID jobId) {
-        markedRunning.remove(jobId);
-    }
-
-    /** Ends a wait in {@link #awaitWork} now, as on stop. */
-    void wake() {
+    /** Ends the loop after one more write, as on stop. */
+    void stop() {
+        mayStop = true;
         work.release();
     }
 
-    /** Waits until something is waiting to be written, or for at most {@code millis}; true when something is. */
-    boolean awaitWork(long millis) throws InterruptedException {
-        boolean any = work.tryAcquire(Math.max(0, millis), TimeUnit.MILLISECONDS);
-        work.drainPermits();
-        return any;
+    @Override
+    public void run() {
+        long nextTick = System.nanoTime() + TICK.toNanos();
+        long nextRenewal = System.nanoTime() + node.lease().toNanos() / 3;
+        while (!mayStop) {
+            try {
+                boolean waiting = work.tryAcquire(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+                work.drainPermits();
+                if (waiting && !mayStop) {
+                    LockSupport.parkNanos(GATHER_NANOS);
+                }
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = System.nanoTime();
+            boolean tick = now - nextTick >= 0;
+            if (tick) {
+                nextTick = now + TICK.toNanos();
+            }
+            boolean renew = now - nextRenewal >= 0;
+            if (renew) {
+                nextRenewal = now + node.lease().toNanos() / 3;
+            }
+            if (!flush(tick, renew)) {
+                pause();
+            }
+        }
     }
 
-    /**
-     * Writes what was recorded and the names of running transfers not stored yet, plus, when {@code tick}, the
-     * byte counts of all transfers still running.
-     */
-    synchronized void flush(Collection<Transfer> running, boolean tick) {
-        Map<Key, Item> batch = new HashMap<>(pending);
-        List<Transfer> named = new ArrayList<>();
-        for (Transfer transfer : running) {
+    /** Writes what waits and, on a tick, the byte counts of every running transfer; false when the store failed. */
+    boolean flush(boolean tick, boolean renew) {
+        try {
+            write(tick);
+            if (renew) {
+                claims.renew(node.id(), node.lease());
+            }
+            return true;
+        } catch (RuntimeException ex) {
+            log.error("Recording progress failed; retrying on the next tick", ex);
+            return false;
+        }
+    }
+
+    private synchronized void write(boolean tick) {
+        Map<Key, Claimed> batch = new HashMap<>(pending);
+        Map<Key, Transfer> named = new HashMap<>();
+        for (Transfer transfer : transfers.all()) {
             // A name is stored as soon as it is reserved, so that the file is usually renamed the moment its last
             // byte is written; the byte counts of the others only once a tick.
             boolean unrecordedName = !transfer.nameRecorded && transfer.file != null;
@@ -94,17 +145,29 @@ final class ProgressRecorder {
                 continue;
             }
             Item progress = transfer.progress();
-            batch.merge(new Key(progress.jobId(), progress.index()), progress, ProgressRecorder::latest);
+            batch.merge(Key.of(progress), new Claimed(progress, transfer.claim), ProgressRecorder::latest);
             if (progress.file() != null) {
-                named.add(transfer);
+                named.put(Key.of(progress), transfer);
             }
         }
         if (batch.isEmpty()) {
             return;
         }
-        store.recordItems(batch.values());
-        named.forEach(transfer -> transfer.nameRecorded = true);
-        for (Transfer transfer : named) {
+        Set<Key> refused = new HashSet<>();
+        for (Claimed lost : claims.record(batch.values())) {
+            refused.add(Key.of(lost.item()));
+        }
+        for (Transfer transfer : transfers.all()) {
+            if (refused.contains(Key.of(transfer.item))) {
+                transfer.stop(Transfer.Stop.LOST);
+            }
+        }
+        for (Map.Entry<Key, Transfer> entry : named.entrySet()) {
+            Transfer transfer = entry.getValue();
+            if (!refused.contains(entry.getKey())) {
+                transfer.nameRecorded = true;
+            }
+            // A transfer whose claim is gone is stopped: its completion lets go of it instead of renaming.
             Runnable completion = awaitingName.remove(transfer);
             if (completion != null) {
                 completion.run();
@@ -112,41 +175,50 @@ final class ProgressRecorder {
         }
         // Only what was written may leave; a newer state that arrived meanwhile stays for the next batch.
         batch.forEach(pending::remove);
-        Map<UUID, Instant> started = new HashMap<>();
-        Set<UUID> ended = new LinkedHashSet<>();
-        for (Item item : batch.values()) {
-            if (item.startedAt() != null && !markedRunning.contains(item.jobId())) {
-                started.merge(item.jobId(), item.startedAt(), (a, b) -> a.isBefore(b) ? a : b);
-            }
-            if (item.state().isTerminal()) {
-                ended.add(item.jobId());
-            }
-        }
-        started.forEach((job, at) -> {
-            store.markRunning(job, at);
-            markedRunning.add(job);
-        });
-        // Counting a job's items reads all of them: only worth it once none of its items is in flight.
-        Set<UUID> busy = new HashSet<>();
-        running.forEach(transfer -> busy.add(transfer.item.jobId()));
-        pending.keySet().forEach(key -> busy.add(key.jobId()));
-        Instant now = Instant.now();
-        for (UUID job : ended) {
-            if (!busy.contains(job)) {
-                store.finishIfDone(job, now).ifPresent(end -> finished(job, end));
-            }
-        }
+        settleEnded(batch, refused);
     }
 
-    private void finished(UUID job, JobStore.Ended ended) {
-        markedRunning.remove(job);
-        log.info("Job {} finished: {}", job, ended.state());
-        progress.remember(job, ended.progress());
-        ends.ended(job);
+    /**
+     * Jobs whose items ended in this batch end too, once none of their items is in flight here. A job whose items
+     * went back to the queue (a pause) is counted afresh at its next read, which then shows them queued at once.
+     */
+    private void settleEnded(Map<Key, Claimed> batch, Set<Key> refused) {
+        Set<UUID> ended = new LinkedHashSet<>();
+        Set<UUID> releasedJobs = new HashSet<>();
+        batch.forEach((key, claimed) -> {
+            if (claimed.item().state().isTerminal() && !refused.contains(key)) {
+                ended.add(key.jobId());
+            } else if (claimed.item().state() == ItemState.QUEUED) {
+                releasedJobs.add(key.jobId());
+            }
+        });
+        releasedJobs.forEach(job -> {
+            progress.forget(job);
+            released.accept(job);
+        });
+        if (ended.isEmpty()) {
+            return;
+        }
+        // Counting a job's items reads all of them: only worth it once none of its items is in flight.
+        Set<UUID> busy = new HashSet<>();
+        transfers.all().forEach(transfer -> busy.add(transfer.item.jobId()));
+        pending.keySet().forEach(key -> busy.add(key.jobId()));
+        List<UUID> idle = new ArrayList<>(ended);
+        idle.removeAll(busy);
+        idle.forEach(ends::settle);
+    }
+
+    /** After a failed write: the store may be briefly unavailable, and retrying at once would only spin. */
+    private static void pause() {
+        try {
+            Thread.sleep(TICK.toMillis());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A final state is never replaced by an earlier progress report that arrives after it. */
-    private static Item latest(Item older, Item newer) {
-        return older.state().isTerminal() && newer.state() == ItemState.ACTIVE ? older : newer;
+    private static Claimed latest(Claimed older, Claimed newer) {
+        return older.item().state().isTerminal() && newer.item().state() == ItemState.ACTIVE ? older : newer;
     }
 }

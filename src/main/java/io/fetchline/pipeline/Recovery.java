@@ -5,40 +5,76 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.HashSet;
 import java.util.Set;
 import java.util.UUID;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemState;
+import io.fetchline.job.JobEnds;
 import io.fetchline.job.JobStore;
 import io.fetchline.storage.Storage;
 
 /**
- * Brings the store and the job folders back in line before anything is dispatched, whatever the previous run
- * was stopped by. An item owns its file name from the moment it reserved it (the name is stored before any byte
+ * Brings the store and the job folders back in line before anything is served or dispatched, whatever the
+ * previous run was stopped by: it starts before the web server, so health reports UP, and status reads answer,
+ * only once the store matches the files. An item owns its file name from the moment it reserved it (the name is stored before any byte
  * is written), so every file on disk is either an unfinished item's {@code .part}, which resumes; an unfinished
  * item's finished file, renamed into place just before a crash could record it, which is recognised rather than
  * fetched again under a new name; or a leftover, which goes.
  */
-final class Recovery {
+@Component
+public class Recovery implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+    /** Before the web server's start (and the pipeline's), whose phases are far above this one. */
+    private static final int PHASE = SmartLifecycle.DEFAULT_PHASE / 2;
 
     private final JobStore store;
+    private final JobEnds ends;
     private final Storage storage;
+    private volatile boolean done;
 
-    Recovery(JobStore store, Storage storage) {
+    public Recovery(JobStore store, JobEnds ends, Storage storage) {
         this.store = store;
+        this.ends = ends;
         this.storage = storage;
     }
 
-    void run() {
+    @Override
+    public void start() {
+        reconcile();
+        done = true;
+    }
+
+    @Override
+    public void stop() {
+        // Nothing runs between starts.
+    }
+
+    @Override
+    public boolean isRunning() {
+        return done;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /**
+     * Reconciles the store with the files. Only while no pipeline runs on this store: the items it holds would be
+     * taken from it.
+     */
+    public void reconcile() {
         int requeued = store.requeueActive();
         if (requeued > 0) {
             log.info("Resuming {} items left active by the previous run", requeued);
@@ -51,10 +87,7 @@ final class Recovery {
         }
         removeLeftoverParts();
         // A job whose last item was recorded just before the crash, but not the job's own end.
-        Instant now = Instant.now();
-        for (UUID job : unfinished) {
-            store.finishIfDone(job, now).ifPresent(ended -> log.info("Job {} finished: {}", job, ended.state()));
-        }
+        unfinished.forEach(ends::settle);
     }
 
     private void reconcile(Item item) {

@@ -16,12 +16,32 @@ import io.fetchline.job.ItemError;
 import io.fetchline.job.ItemState;
 
 /**
- * One attempt at one item, shared by the fetcher that reads it and the writers that store its chunks. The
- * fetcher owns the fields until it hands the end chunk on; the writer that stores the last chunk finishes it.
+ * One attempt at one claimed item, shared by the fetcher that reads it and the writer that stores its chunks.
+ * Ownership of the plain fields passes with the chunks: the fetcher owns them until it queues the end chunk,
+ * then the writer that stores it (through the finisher); the queue hand-off orders their writes before the
+ * writer's reads. The recorder reads {@code size}, {@code httpStatus} and {@code validator} for progress without
+ * a lock and may see them a moment old, which the next tick corrects. Other fields that several threads touch are
+ * volatile or guarded, as each says.
  */
 final class Transfer {
 
+    /** Why a transfer stops before its end, the strongest reason winning. */
+    enum Stop {
+        /** Paused, or the service shuts down: the bytes stored stay, and the item goes back to the queue. */
+        RELEASE,
+        /** The claim is gone (its record was refused): touch neither the store nor the file again. */
+        LOST,
+        /** Cancelled: the partial file goes; the cancel recorded the item already. */
+        CANCEL;
+
+        static Stop strongest(Stop a, Stop b) {
+            return a.compareTo(b) >= 0 ? a : b;
+        }
+    }
+
     final Item item;
+    /** The fencing token of the claim: every record of this attempt must match it in the store. */
+    final long claim;
     final int attempt;
     final Instant startedAt;
     /** Seeded by the fetcher when it resumes a file, then fed by the writer chunk by chunk. */
@@ -31,7 +51,7 @@ final class Transfer {
     /** Chunks handed to the writers and not yet stored, the end chunk included. */
     final AtomicInteger pending = new AtomicInteger();
 
-    /** Read by the recorder while the fetcher sets it. */
+    /** Set by the fetcher; read by the recorder, which stores a name as soon as one is reserved. */
     volatile String file;
     Long size;
     Integer httpStatus;
@@ -47,29 +67,32 @@ final class Transfer {
     boolean restart;
 
     /**
-     * The store knows this attempt's file name. A file renamed into place before that could, after a crash, be
-     * fetched again under a new name, so completion waits for it.
+     * The store knows this attempt's file name (set by the recorder). A file renamed into place before that could,
+     * after a crash, be fetched again under a new name, so completion waits for it.
      */
     volatile boolean nameRecorded;
+    /** Bytes received: set by the fetcher, read by the recorder for progress. */
     volatile long bytes;
+    /** The end chunk was stored: set by the writer. */
     volatile boolean endReached;
-    volatile boolean cancelled;
-    /** Left unfinished by a shutdown: recorded nowhere, resumed on the next start. */
-    volatile boolean abandoned;
+    /** Set by whoever stops the transfer (a pause, a cancel, shutdown, a refused record); guarded by {@code this}. */
+    private Stop stop;
+    /** Set by the writer, read by the fetcher, which then stops reading. */
     volatile Exception storageFailure;
+    /** Set by the fetcher once the response is open, so that a stop from another thread can abort it. */
     private volatile OriginResponse response;
 
     /**
-     * Length of the gap-free start of the file, which is all a resume may rely on. Writers store chunks in
-     * parallel, so one can land before the chunk ahead of it, and a crash at that moment leaves a hole below
-     * the file's end. -1 until the file is open.
+     * Length of the gap-free start of the file, which is all a resume may rely on. -1 until the file is open.
+     * Guarded by {@code this}: the writer adds to it, the recorder reads it.
      */
     private long storedPrefix = -1;
-    /** Chunks stored beyond a gap, by offset, until the gap is filled. */
+    /** Chunks stored beyond a gap, by offset, until the gap is filled; guarded by {@code this}. */
     private final TreeMap<Long, Integer> storedAhead = new TreeMap<>();
 
-    Transfer(Item item, Instant startedAt, int writer) {
+    Transfer(Item item, long claim, Instant startedAt, int writer) {
         this.item = item;
+        this.claim = claim;
         this.writer = writer;
         this.attempt = item.attempts() + 1;
         this.startedAt = item.startedAt() != null ? item.startedAt() : startedAt;
@@ -82,26 +105,25 @@ final class Transfer {
 
     void opened(OriginResponse response) {
         this.response = response;
-        if (cancelled || abandoned) {
+        if (stop() != null) {
             response.abort();
         }
     }
 
-    void cancel() {
-        cancelled = true;
-        abort();
-    }
-
-    void abandon() {
-        abandoned = true;
-        abort();
-    }
-
-    private void abort() {
+    /** Stops the transfer for {@code why}, unless it stops for a stronger reason already, and aborts its response. */
+    void stop(Stop why) {
+        synchronized (this) {
+            stop = stop == null ? why : Stop.strongest(stop, why);
+        }
         OriginResponse current = response;
         if (current != null) {
             current.abort();
         }
+    }
+
+    /** Why the transfer was stopped, or null while nothing stopped it. */
+    synchronized Stop stop() {
+        return stop;
     }
 
     /** Closes the file, and its O_DIRECT twin if the writer opened one. */
@@ -144,6 +166,16 @@ final class Transfer {
     Item snapshot(ItemState state, String sha256, ItemError error, Instant finishedAt) {
         return new Item(item.jobId(), item.index(), item.url(), item.requestedName(), item.expectedSha256(), state,
                 file, bytes, size, sha256, httpStatus, attempt, error, validator, startedAt, finishedAt);
+    }
+
+    /**
+     * An item let go of without an outcome (paused, shut down): back in the queue with the bytes stored, its
+     * attempt not counted.
+     */
+    static Item released(Item item) {
+        return new Item(item.jobId(), item.index(), item.url(), item.requestedName(), item.expectedSha256(),
+                ItemState.QUEUED, item.file(), item.bytes(), item.size(), null, item.httpStatus(), item.attempts(),
+                null, item.validator(), item.startedAt(), null);
     }
 
     /** The item while its attempt runs, with only the bytes already stored without a gap. */

@@ -1,6 +1,5 @@
 package io.fetchline.storage;
 
-import io.fetchline.fetch.ContentDisposition;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;

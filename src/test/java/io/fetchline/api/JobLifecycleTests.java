@@ -95,7 +95,7 @@ class JobLifecycleTests extends FetchlineTest {
         JsonNode job = api.awaitState(id, "SUCCEEDED", Duration.ofSeconds(30));
 
         assertThat(job.propertyNames()).containsExactlyInAnyOrder("id", "label", "state", "createdAt", "startedAt",
-                "finishedAt", "directory", "items", "bytes");
+                "finishedAt", "directory", "items", "bytes", "priority", "maxBytesPerSecond", "headers", "webhook");
         assertThat(job.get("items").propertyNames()).containsExactlyInAnyOrder("total", "queued", "active",
                 "succeeded", "failed", "cancelled");
         assertThat(job.get("createdAt").asString()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");

@@ -25,6 +25,7 @@ import io.fetchline.job.ItemState;
 import io.fetchline.job.JobStore;
 import io.fetchline.origin.TestOrigin;
 import io.fetchline.pipeline.Pipeline;
+import io.fetchline.pipeline.Recovery;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -46,6 +47,15 @@ class RecoveryTests extends FetchlineTest {
         pipeline.stop();
     }
 
+    @Autowired
+    Recovery recovery;
+
+    /** What a start after a crash does: recovery, then the pipeline. */
+    private void restart() {
+        recovery.reconcile();
+        pipeline.start();
+    }
+
     @AfterEach
     void startPipeline() {
         if (!pipeline.isRunning()) {
@@ -61,7 +71,7 @@ class RecoveryTests extends FetchlineTest {
         Files.createDirectories(jobFolder(id));
         Files.write(jobFolder(id).resolve("done.bin"), content);
 
-        pipeline.start();
+        restart();
 
         api.awaitState(id, "SUCCEEDED", FINISH);
         JsonNode item = api.item(id, 0);
@@ -81,7 +91,7 @@ class RecoveryTests extends FetchlineTest {
         Files.createDirectories(jobFolder(id));
         Files.write(jobFolder(id).resolve("changed.bin"), TestOrigin.randomBytes(40_000, 99));
 
-        pipeline.start();
+        restart();
 
         api.awaitState(id, "SUCCEEDED", FINISH);
         assertThat(TestOrigin.sha256(Files.readAllBytes(jobFolder(id).resolve("changed.bin"))))
@@ -101,7 +111,7 @@ class RecoveryTests extends FetchlineTest {
         Files.write(finishedJob.resolve("cancelled.bin.part"), new byte[10]);
         Files.write(finishedJob.resolve("kept.bin"), new byte[10]);
 
-        pipeline.start();
+        restart();
 
         api.awaitState(id, "SUCCEEDED", FINISH);
         assertThat(files(jobFolder(id))).containsExactly("named.bin");
@@ -120,7 +130,7 @@ class RecoveryTests extends FetchlineTest {
         Arrays.fill(part, 100_000, 120_000, (byte) 0);
         Files.write(jobFolder(id).resolve("holey.bin.part"), part);
 
-        pipeline.start();
+        restart();
 
         api.awaitState(id, "SUCCEEDED", FINISH);
         assertThat(TestOrigin.sha256(Files.readAllBytes(jobFolder(id).resolve("holey.bin"))))
@@ -136,9 +146,8 @@ class RecoveryTests extends FetchlineTest {
         Files.createDirectories(jobFolder(id));
         Files.write(jobFolder(id).resolve("last.bin"), content);
         record(id, 0, ItemState.SUCCEEDED, "last.bin", content.length, TestOrigin.sha256(content));
-        store.markRunning(UUID.fromString(id), Instant.now());
 
-        pipeline.start();
+        restart();
 
         api.awaitState(id, "SUCCEEDED", FINISH);
         assertThat(origin.requestCount("/finish/last.bin")).isZero();
@@ -154,7 +163,7 @@ class RecoveryTests extends FetchlineTest {
 
         assertThat(api.delete("/api/v1/jobs/" + id).status()).isEqualTo(202);
         assertThat(files(jobFolder(id))).isEmpty();
-        pipeline.start();
+        restart();
         assertThat(api.job(id).get("state").asString()).isEqualTo("CANCELLED");
 
         assertThat(api.post("/api/v1/jobs/" + id + "/retry", "text/plain", "", Map.of()).status()).isEqualTo(202);

@@ -22,7 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.util.unit.DataSize;
 
 import io.fetchline.config.FetchlineProperties;
-import io.fetchline.job.ErrorCode;
 
 class OriginClientTests {
 

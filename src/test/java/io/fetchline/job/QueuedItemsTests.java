@@ -42,7 +42,7 @@ class QueuedItemsTests extends FetchlineTest {
         for (int i = 0; i < 10; i++) {
             items.add(NewItem.of(URI.create("http://" + (i % 3 == 0 ? "b" : "a") + ".test/f" + i), null, null));
         }
-        store.insert(job, "queued items", Instant.now(), items, null, "0".repeat(64));
+        store.insert(job, new JobStore.Settings("queued items", 0, null, false), Instant.now(), items, null, "0".repeat(64));
     }
 
     @AfterEach

@@ -15,14 +15,14 @@ class TransferTests {
 
     @Test
     void beforeAnyWriteTheProgressIsWhatTheAttemptStartedFrom() {
-        Transfer transfer = new Transfer(item(5000), Instant.now(), 0);
+        Transfer transfer = new Transfer(item(5000), 1, Instant.now(), 0);
 
         assertThat(transfer.progress().bytes()).isEqualTo(5000);
     }
 
     @Test
     void aChunkStoredBeyondAGapCountsOnlyOnceTheGapIsFilled() {
-        Transfer transfer = new Transfer(item(100), Instant.now(), 0);
+        Transfer transfer = new Transfer(item(100), 1, Instant.now(), 0);
         transfer.writesFrom(100);
 
         transfer.stored(200, 100);
@@ -35,7 +35,7 @@ class TransferTests {
 
     @Test
     void anAttemptThatStartsTheFileOverCountsFromZero() {
-        Transfer transfer = new Transfer(item(5000), Instant.now(), 0);
+        Transfer transfer = new Transfer(item(5000), 1, Instant.now(), 0);
         transfer.writesFrom(0);
 
         assertThat(transfer.progress().bytes()).as("the stored 5000 bytes are being replaced").isZero();

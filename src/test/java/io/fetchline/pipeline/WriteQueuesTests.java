@@ -16,8 +16,8 @@ class WriteQueuesTests {
     @Test
     void everyChunkOfATransferGoesToTheWriterItWasAssigned() throws InterruptedException {
         WriteQueues queues = new WriteQueues(2, 8);
-        Transfer first = new Transfer(item(0), Instant.now(), queues.assign());
-        Transfer second = new Transfer(item(1), Instant.now(), queues.assign());
+        Transfer first = new Transfer(item(0), 1, Instant.now(), queues.assign());
+        Transfer second = new Transfer(item(1), 1, Instant.now(), queues.assign());
 
         for (int i = 0; i < 3; i++) {
             queues.put(new Chunk(first, new byte[1], 1, i, false));

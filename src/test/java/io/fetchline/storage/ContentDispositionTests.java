@@ -1,4 +1,4 @@
-package io.fetchline.fetch;
+package io.fetchline.storage;
 
 import java.util.Optional;
 import java.util.stream.Stream;

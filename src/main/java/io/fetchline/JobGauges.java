@@ -1,0 +1,21 @@
+package io.fetchline;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.beans.factory.InitializingBean;
+
+import io.fetchline.job.JobService;
+import io.fetchline.job.JobState;
+import io.fetchline.metrics.FetchlineMetrics;
+
+/** Binds the job gauges to the job counts: neither package knows the other. */
+@Configuration(proxyBeanMethods = false)
+class JobGauges {
+
+    @Bean
+    InitializingBean jobGaugesBinding(FetchlineMetrics metrics, JobService jobs) {
+        return () -> metrics.bindJobs(
+                () -> jobs.countJobs(JobState.QUEUED) + jobs.countJobs(JobState.RUNNING),
+                () -> jobs.countJobs(JobState.PAUSED));
+    }
+}

@@ -1,0 +1,167 @@
+package io.fetchline.job;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+import javax.sql.DataSource;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Claims on items, in the store: a claimed item is {@code ACTIVE} and names its holder (a node), the end of its
+ * lease by the database's clock, and a random fencing token. Claiming is one conditional update per item, and so
+ * is every record its holder makes: a record whose token no longer matches (the job was cancelled, the claim
+ * reaped) changes nothing, and its holder learns that it lost the item.
+ */
+@Repository
+public class Claims {
+
+    /** An item and the token of the claim on it. */
+    public record Claimed(Item item, long token) {
+    }
+
+    private static final Duration CLOCK_CHECK = Duration.ofMinutes(1);
+
+    private final JobStore store;
+    private final JdbcClient jdbc;
+    private final JdbcTemplate plain;
+    private final Clock clock = Clock.systemUTC();
+    /** The database's clock minus this node's, read again once a minute; guarded by {@code this}. */
+    private long offsetMillis;
+    private long offsetReadAt = Long.MIN_VALUE;
+
+    public Claims(DataSource dataSource, JobStore store) {
+        this.store = store;
+        this.jdbc = JdbcClient.create(dataSource);
+        this.plain = new JdbcTemplate(dataSource);
+    }
+
+    /**
+     * Claims those of {@code items} that are still queued in a job that is queued or running, and marks those of
+     * their jobs running that may still be queued ({@code mayBeQueued}: the caller knows which it saw running).
+     * Returns what it claimed, in the order given.
+     */
+    @Transactional
+    public List<Claimed> claim(List<Item> items, String owner, Duration lease, Predicate<UUID> mayBeQueued) {
+        if (items.isEmpty()) {
+            return List.of();
+        }
+        long until = databaseMillis() + lease.toMillis();
+        List<Claimed> offered = new ArrayList<>(items.size());
+        for (Item item : items) {
+            offered.add(new Claimed(item, token()));
+        }
+        int[][] updated = plain.batchUpdate("UPDATE items SET state = 'ACTIVE', claim_owner = ?, claim_token = ?,"
+                + " lease_until = ? WHERE job_seq = ? AND idx = ? AND state IN " + StateChanges.Item.CLAIM.fromList()
+                + " AND EXISTS (SELECT 1 FROM jobs WHERE jobs.seq = items.job_seq AND jobs.state IN "
+                + StateChanges.CLAIMABLE_JOBS + ")", offered, offered.size(), (row, claimed) -> {
+                    row.setString(1, owner);
+                    row.setLong(2, claimed.token());
+                    row.setLong(3, until);
+                    row.setLong(4, store.seqOf(claimed.item().jobId()));
+                    row.setInt(5, claimed.item().index());
+                });
+        List<Claimed> claimed = new ArrayList<>(items.size());
+        Map<UUID, Boolean> jobs = new LinkedHashMap<>();
+        int[] counts = updated.length == 0 ? new int[0] : updated[0];
+        for (int i = 0; i < offered.size(); i++) {
+            if (counts[i] != 0) {
+                claimed.add(offered.get(i));
+                UUID job = offered.get(i).item().jobId();
+                if (mayBeQueued.test(job)) {
+                    jobs.put(job, Boolean.TRUE);
+                }
+            }
+        }
+        long now = clock.millis();
+        for (UUID job : jobs.keySet()) {
+            jdbc.sql("UPDATE jobs SET state = :to, started_at = COALESCE(started_at, :at) WHERE id = :id AND state IN "
+                    + StateChanges.Job.START.fromList())
+                    .param("to", StateChanges.Job.START.to().name())
+                    .param("at", now)
+                    .param("id", job)
+                    .update();
+        }
+        return claimed;
+    }
+
+    /**
+     * The holder's records, each checked against its token: progress of an active item, its outcome, or its
+     * release back to the queue. Returns those refused because the claim is gone.
+     */
+    @Transactional
+    public List<Claimed> record(Collection<Claimed> records) {
+        if (records.isEmpty()) {
+            return List.of();
+        }
+        List<Claimed> ordered = List.copyOf(records);
+        for (Claimed record : ordered) {
+            StateChanges.Item.byHolder(record.item().state());
+        }
+        int[][] updated = plain.batchUpdate(JobStore.UPDATE_ITEM + " WHERE job_seq = ? AND idx = ? AND state IN "
+                + StateChanges.Item.PROGRESS.fromList() + " AND claim_token = ?", ordered, ordered.size(),
+                (row, record) -> {
+                    int next = JobStore.setItem(row, record.item());
+                    row.setLong(next, store.seqOf(record.item().jobId()));
+                    row.setInt(next + 1, record.item().index());
+                    row.setLong(next + 2, record.token());
+                });
+        List<Claimed> refused = new ArrayList<>();
+        int[] counts = updated.length == 0 ? new int[0] : updated[0];
+        for (int i = 0; i < ordered.size(); i++) {
+            if (counts[i] == 0) {
+                refused.add(ordered.get(i));
+            }
+        }
+        return refused;
+    }
+
+    /** Extends the leases of every item the owner holds. */
+    public int renew(String owner, Duration lease) {
+        return jdbc.sql("UPDATE items SET lease_until = :until WHERE claim_owner = :owner AND state = 'ACTIVE'")
+                .param("until", databaseMillis() + lease.toMillis())
+                .param("owner", owner)
+                .update();
+    }
+
+    /** Every item the owner still holds goes back to the queue with the bytes recorded for it, as on shutdown. */
+    public int releaseAll(String owner) {
+        return jdbc.sql("UPDATE items SET state = 'QUEUED', claim_owner = NULL, claim_token = NULL,"
+                + " lease_until = NULL WHERE claim_owner = :owner AND state IN "
+                + StateChanges.Item.RELEASE.fromList())
+                .param("owner", owner)
+                .update();
+    }
+
+    /** Now by the database's clock, which all nodes share, so that no node's clock decides a lease. */
+    private synchronized long databaseMillis() {
+        long local = clock.millis();
+        if (local - offsetReadAt > CLOCK_CHECK.toMillis() || local < offsetReadAt) {
+            OffsetDateTime database = jdbc.sql("SELECT CURRENT_TIMESTAMP").query(OffsetDateTime.class).single();
+            long after = clock.millis();
+            offsetMillis = database.toInstant().toEpochMilli() - (local + after) / 2;
+            offsetReadAt = after;
+        }
+        return local + offsetMillis;
+    }
+
+    private static long token() {
+        long token;
+        do {
+            token = ThreadLocalRandom.current().nextLong();
+        } while (token == 0);
+        return token;
+    }
+}
