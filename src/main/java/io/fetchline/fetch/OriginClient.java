@@ -82,7 +82,11 @@ public final class OriginClient implements Closeable {
      * @param from bytes already stored; above zero the request asks for the rest with Range and If-Range
      * @param validator ETag or Last-Modified of the stored bytes, null when unknown
      */
-    public OriginResponse open(URI url, long from, String validator) throws FetchFailure {
+    /**
+     * Opens the response, following redirects. {@code cancellation} stops it from another thread at any point;
+     * the attempt then fails with a {@code CONNECTION} failure that its caller knows to be a stop.
+     */
+    public OriginResponse open(URI url, long from, String validator, Cancellation cancellation) throws FetchFailure {
         URI target = url;
         String authorization = basicAuthorization(url);
         for (int hop = 0;; hop++) {
@@ -96,6 +100,7 @@ public final class OriginClient implements Closeable {
                     request.setHeader("If-Range", validator);
                 }
             }
+            cancellation.sending(request);
             ClassicHttpResponse response = execute(request, target);
             int status = response.getCode();
             String location = response.getFirstHeader("Location") == null ? null

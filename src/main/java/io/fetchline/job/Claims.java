@@ -5,9 +5,8 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
@@ -33,6 +32,9 @@ public class Claims {
     }
 
     private static final Duration CLOCK_CHECK = Duration.ofMinutes(1);
+    private static final Comparator<Claimed> IN_ROW_ORDER = Comparator
+            .comparing((Claimed claimed) -> claimed.item().jobId())
+            .thenComparingInt(claimed -> claimed.item().index());
 
     private final JobStore store;
     private final JdbcClient jdbc;
@@ -40,7 +42,8 @@ public class Claims {
     private final Clock clock = Clock.systemUTC();
     /** The database's clock minus this node's, read again once a minute; guarded by {@code this}. */
     private long offsetMillis;
-    private long offsetReadAt = Long.MIN_VALUE;
+    private long offsetReadAt;
+    private boolean offsetKnown;
 
     public Claims(DataSource dataSource, JobStore store) {
         this.store = store;
@@ -59,10 +62,22 @@ public class Claims {
             return List.of();
         }
         long until = databaseMillis() + lease.toMillis();
+        // Rows are locked in one order everywhere, a job before its items and items by job and index, so that two
+        // transactions never wait for each other.
+        long now = clock.millis();
+        for (UUID job : items.stream().map(Item::jobId).filter(mayBeQueued).distinct().sorted().toList()) {
+            jdbc.sql("UPDATE jobs SET state = :to, started_at = COALESCE(started_at, :at) WHERE id = :id AND state IN "
+                    + StateChanges.Job.START.fromList())
+                    .param("to", StateChanges.Job.START.to().name())
+                    .param("at", now)
+                    .param("id", job)
+                    .update();
+        }
         List<Claimed> offered = new ArrayList<>(items.size());
         for (Item item : items) {
             offered.add(new Claimed(item, token()));
         }
+        offered.sort(IN_ROW_ORDER);
         int[][] updated = plain.batchUpdate("UPDATE items SET state = 'ACTIVE', claim_owner = ?, claim_token = ?,"
                 + " lease_until = ? WHERE job_seq = ? AND idx = ? AND state IN " + StateChanges.Item.CLAIM.fromList()
                 + " AND EXISTS (SELECT 1 FROM jobs WHERE jobs.seq = items.job_seq AND jobs.state IN "
@@ -74,25 +89,11 @@ public class Claims {
                     row.setInt(5, claimed.item().index());
                 });
         List<Claimed> claimed = new ArrayList<>(items.size());
-        Map<UUID, Boolean> jobs = new LinkedHashMap<>();
         int[] counts = updated.length == 0 ? new int[0] : updated[0];
         for (int i = 0; i < offered.size(); i++) {
             if (counts[i] != 0) {
                 claimed.add(offered.get(i));
-                UUID job = offered.get(i).item().jobId();
-                if (mayBeQueued.test(job)) {
-                    jobs.put(job, Boolean.TRUE);
-                }
             }
-        }
-        long now = clock.millis();
-        for (UUID job : jobs.keySet()) {
-            jdbc.sql("UPDATE jobs SET state = :to, started_at = COALESCE(started_at, :at) WHERE id = :id AND state IN "
-                    + StateChanges.Job.START.fromList())
-                    .param("to", StateChanges.Job.START.to().name())
-                    .param("at", now)
-                    .param("id", job)
-                    .update();
         }
         return claimed;
     }
@@ -106,7 +107,8 @@ public class Claims {
         if (records.isEmpty()) {
             return List.of();
         }
-        List<Claimed> ordered = List.copyOf(records);
+        List<Claimed> ordered = new ArrayList<>(records);
+        ordered.sort(IN_ROW_ORDER);
         for (Claimed record : ordered) {
             StateChanges.Item.byHolder(record.item().state());
         }
@@ -148,11 +150,12 @@ public class Claims {
     /** Now by the database's clock, which all nodes share, so that no node's clock decides a lease. */
     private synchronized long databaseMillis() {
         long local = clock.millis();
-        if (local - offsetReadAt > CLOCK_CHECK.toMillis() || local < offsetReadAt) {
+        if (!offsetKnown || local - offsetReadAt > CLOCK_CHECK.toMillis() || local < offsetReadAt) {
             OffsetDateTime database = jdbc.sql("SELECT CURRENT_TIMESTAMP").query(OffsetDateTime.class).single();
             long after = clock.millis();
             offsetMillis = database.toInstant().toEpochMilli() - (local + after) / 2;
             offsetReadAt = after;
+            offsetKnown = true;
         }
         return local + offsetMillis;
     }

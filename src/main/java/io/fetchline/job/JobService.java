@@ -127,9 +127,11 @@ public class JobService {
         if (cancelled.isEmpty()) {
             return Control.REFUSED;
         }
+        // The pipeline hears of it before the commit is forced to disk: every millisecond counts for a file that
+        // is about to be renamed into place.
+        events.cancelled(id, cancelled.getAsInt());
         store.sync();
         progress.forget(id);
-        events.cancelled(id, cancelled.getAsInt());
         log.info("Job {} cancelled with {} items unfinished", id, cancelled.getAsInt());
         ends.ended(id);
         return Control.DONE;
@@ -138,8 +140,8 @@ public class JobService {
     /** Pauses a queued or running job; a paused one stays as it is. */
     public Control pause(UUID id) {
         return control(id, store::pause, state -> state == JobState.PAUSED, () -> {
-            store.sync();
             events.paused(id);
+            store.sync();
             log.info("Job {} paused", id);
         });
     }

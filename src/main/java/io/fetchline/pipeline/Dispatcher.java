@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -41,11 +42,13 @@ import io.fetchline.job.JobStore;
  * their host frees up: a few per host ahead of its slots, all hosts' in one update (see {@link #topUp}).
  *
  * <p>All state below is touched by the dispatcher thread only; other threads talk to it through {@link #events}.
+ * The clean-up of a cancelled item waiting for a retry (removing its partial file) runs on this thread too.
  */
 final class Dispatcher implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     private static final int READ_BATCH = 64;
+    private static final Duration REQUEUE_CHECK = Duration.ofMillis(50);
 
     /** An item waiting here, with the token of its claim when it holds one already (waiting for a retry). */
     private record Parked(Item item, long token) {
@@ -55,6 +58,7 @@ final class Dispatcher implements Runnable {
     private final Claims claims;
     private final Node node;
     private final ProgressRecorder recorder;
+    private final Transfers transfers;
     private final BooleanSupplier dispatching;
     private final BlockingQueue<Claimed> fetchQueue;
     private final ScheduledExecutorService timer;
@@ -74,6 +78,8 @@ final class Dispatcher implements Runnable {
      * the start, they would be parked twice.
      */
     private final Set<UUID> drained = new HashSet<>();
+    /** Jobs queued again whose earlier attempts still run here: not read until those have ended. */
+    private final Set<UUID> requeueing = new HashSet<>();
     /** Jobs this dispatcher claimed items of since they were last queued: the store shows them running. */
     private final Set<UUID> running = new HashSet<>();
     /**
@@ -98,12 +104,14 @@ final class Dispatcher implements Runnable {
     private final Map<Claimed, Runnable> waiting = new HashMap<>();
     private boolean refreshJobs = true;
 
-    Dispatcher(JobStore store, Claims claims, Node node, ProgressRecorder recorder, BooleanSupplier running,
+    Dispatcher(JobStore store, Claims claims, Node node, ProgressRecorder recorder, Transfers transfers,
+            BooleanSupplier running,
             BlockingQueue<Claimed> fetchQueue, ScheduledExecutorService timer, int perHost, int fetchers) {
         this.store = store;
         this.claims = claims;
         this.node = node;
         this.recorder = recorder;
+        this.transfers = transfers;
         this.dispatching = running;
         this.fetchQueue = fetchQueue;
         this.timer = timer;
@@ -126,15 +134,37 @@ final class Dispatcher implements Runnable {
         post(() -> refreshJobs = true);
     }
 
-    /** The job has items to claim (submitted, resumed or retried): they are read from its first queued item. */
+    /**
+     * The job has items to claim (submitted, resumed or retried): they are read from its first queued item, once
+     * no attempt of its pause or cancel still runs here. Such an attempt still owns its item's file and may still
+     * let go of its claim; the job's new attempts must not start beside it.
+     */
     void jobQueued(UUID jobId) {
         post(() -> {
             cursors.remove(jobId);
-            drained.remove(jobId);
-            stopped.remove(jobId);
-            running.remove(jobId);
-            refreshJobs = true;
+            requeueing.add(jobId);
+            requeue(jobId);
         });
+    }
+
+    private void requeue(UUID jobId) {
+        if (!requeueing.contains(jobId)) {
+            return;
+        }
+        if (transfers.anyOf(jobId)) {
+            try {
+                timer.schedule(() -> post(() -> requeue(jobId)), REQUEUE_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                // Shutting down: the next start reads every queued job afresh.
+            }
+            return;
+        }
+        requeueing.remove(jobId);
+        transfers.queued(jobId);
+        drained.remove(jobId);
+        stopped.remove(jobId);
+        running.remove(jobId);
+        refreshJobs = true;
     }
 
     /**
@@ -157,11 +187,21 @@ final class Dispatcher implements Runnable {
         post(() -> {
             cursors.remove(jobId);
             drained.remove(jobId);
+            requeueing.remove(jobId);
+            running.remove(jobId);
             long now = System.nanoTime();
             stopped.values().removeIf(stop -> now - stop.at() > REMEMBER_STOP_NANOS);
             stopped.put(jobId, new Stopped(state, now));
-            parked.values().forEach(queue -> queue.removeJob(jobId));
             List<Claimed> claimed = new ArrayList<>();
+            for (HostQueue queue : parked.values()) {
+                // Parked items waited for a retry holding their claim; the others were never claimed.
+                for (Parked item : queue.removeJob(jobId)) {
+                    if (item.token() != 0) {
+                        claimed.add(new Claimed(item.item(), item.token()));
+                    }
+                }
+            }
+            parked.values().removeIf(HostQueue::isEmpty);
             fetchQueue.removeIf(next -> next.item().jobId().equals(jobId) && claimed.add(next));
             claimed.forEach(next -> freeSlot(host(next.item())));
             reserved.values().forEach(items -> items.removeIf(next -> next.item().jobId().equals(jobId)
@@ -212,12 +252,16 @@ final class Dispatcher implements Runnable {
                 discard.run();
             }
         });
-        timer.schedule(() -> post(() -> {
-            // Gone when its job was stopped during the wait, which let go of it then.
-            if (waiting.remove(claimed) != null) {
-                park(new Parked(claimed.item(), claimed.token()), true);
-            }
-        }), delay.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            timer.schedule(() -> post(() -> {
+                // Gone when its job was stopped during the wait, which let go of it then.
+                if (waiting.remove(claimed) != null) {
+                    park(new Parked(claimed.item(), claimed.token()), true);
+                }
+            }), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // Shutting down: the item keeps its claim until the pipeline lets go of every claim it holds.
+        }
     }
 
     private void post(Runnable event) {
@@ -292,6 +336,9 @@ final class Dispatcher implements Runnable {
         Set<UUID> claimable = new HashSet<>();
         priorities.clear();
         for (JobStore.Claimable job : store.claimableJobs()) {
+            if (requeueing.contains(job.id())) {
+                continue;
+            }
             claimable.add(job.id());
             priorities.put(job.id(), job.priority());
             if (!drained.contains(job.id())) {
@@ -539,8 +586,10 @@ final class Dispatcher implements Runnable {
             return byJob.isEmpty();
         }
 
-        void removeJob(UUID jobId) {
-            byJob.remove(jobId);
+        /** Forgets the job's items and returns them. */
+        List<Parked> removeJob(UUID jobId) {
+            ArrayDeque<Parked> items = byJob.remove(jobId);
+            return items == null ? List.of() : List.copyOf(items);
         }
     }
 

@@ -113,8 +113,8 @@ final class Fetcher implements Runnable {
     private void download(Transfer transfer) throws FetchFailure, InterruptedException {
         Item item = transfer.item;
         long from = storedBytes(transfer);
-        try (OriginResponse response = client.open(URI.create(item.url()), from, from > 0 ? transfer.validator : null)) {
-            transfer.opened(response);
+        try (OriginResponse response = client.open(URI.create(item.url()), from, from > 0 ? transfer.validator : null,
+                transfer.cancellation)) {
             transfer.httpStatus = response.status();
             from = acceptRange(transfer, response, from);
             if (from < 0) {
@@ -257,6 +257,9 @@ final class Fetcher implements Runnable {
         try (FileChannel channel = FileChannel.open(part, StandardOpenOption.READ)) {
             long position = 0;
             while (position < length) {
+                if (transfer.stop() != null) {
+                    throw new IOException("stopped");
+                }
                 ByteBuffer target = ByteBuffer.wrap(buffer, 0, (int) Math.min(buffer.length, length - position));
                 int read = channel.read(target, position);
                 if (read < 0) {

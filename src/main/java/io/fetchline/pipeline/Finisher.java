@@ -87,7 +87,7 @@ final class Finisher {
             return false;
         }
         switch (stop) {
-            case RELEASE -> pipeline.ended(transfer, Transfer.released(transfer.progress()));
+            case RELEASE -> pipeline.ended(transfer, transfer.released());
             case CANCEL -> {
                 // The cancel itself recorded the item; recording here could undo a retry that came since.
                 discard(transfer);

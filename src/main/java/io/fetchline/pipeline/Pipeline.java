@@ -60,7 +60,10 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     private final WriteQueues writeQueues;
     private final ChunkPool pool;
 
-    /** Guarded by {@code this}: start and stop replace them. */
+    /**
+     * Replaced by start and stop, which are synchronized; the worker threads read them only while they run, after
+     * start has set them.
+     */
     private volatile boolean started;
     private volatile boolean writersMayStop;
     private volatile Transfers transfers = new Transfers();
@@ -139,7 +142,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
         timer.setRemoveOnCancelPolicy(true);
         // Retries still waiting at shutdown go back to the queue with every other claim, not run.
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        dispatcher = new Dispatcher(store, claims, node, recorder, this::isRunning, fetchQueue, timer,
+        dispatcher = new Dispatcher(store, claims, node, recorder, transfers, this::isRunning, fetchQueue, timer,
                 fetchConfig.perHostConnections(), config.fetchers());
         fetchers = fixedPool("fetcher", config.fetchers());
         writers = fixedPool("writer", config.writers());
@@ -187,13 +190,14 @@ public class Pipeline implements SmartLifecycle, JobEvents {
         if (!await(writers, Duration.ofSeconds(10))) {
             writers.shutdownNow();
         }
-        timer.shutdown();
-        await(timer, Duration.ofSeconds(10));
         recorder.stop();
         join(recorderThread, Duration.ofSeconds(10));
-        // Twice: completions waiting for the first write record their items for the second.
+        // Twice: completions waiting for the first write record their items for the second. The timer runs on
+        // meanwhile, so that a completion may still schedule its retry (which the release below then undoes).
         recorder.flush(true, false);
         recorder.flush(true, false);
+        timer.shutdown();
+        await(timer, Duration.ofSeconds(10));
         releaseLeftovers();
         try {
             client.close();
@@ -214,10 +218,11 @@ public class Pipeline implements SmartLifecycle, JobEvents {
 
     @Override
     public void queued(UUID job) {
-        transfers.queued(job);
         Dispatcher current = dispatcher;
-        if (current != null) {
+        if (current != null && started) {
             current.jobQueued(job);
+        } else {
+            transfers.queued(job);
         }
     }
 
@@ -264,6 +269,8 @@ public class Pipeline implements SmartLifecycle, JobEvents {
         transfers.end(transfer);
         if (item != null) {
             recorder.record(new Claimed(item, transfer.claim));
+        } else {
+            recorder.mayHaveEnded(transfer.item.jobId());
         }
     }
 

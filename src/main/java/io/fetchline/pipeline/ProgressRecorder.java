@@ -43,10 +43,18 @@ final class ProgressRecorder implements Runnable {
      */
     private static final long GATHER_NANOS = Duration.ofMillis(10).toNanos();
 
-    private record Key(UUID jobId, int index) {
+    /**
+     * One claim on one item: records of different claims on the same item (a cancelled attempt still ending
+     * while its retried item runs again) are kept apart, and a refusal stops only the claim it refused.
+     */
+    private record Key(UUID jobId, int index, long token) {
 
-        static Key of(Item item) {
-            return new Key(item.jobId(), item.index());
+        static Key of(Claimed claimed) {
+            return new Key(claimed.item().jobId(), claimed.item().index(), claimed.token());
+        }
+
+        static Key of(Transfer transfer) {
+            return new Key(transfer.item.jobId(), transfer.item.index(), transfer.claim);
         }
     }
 
@@ -59,6 +67,8 @@ final class ProgressRecorder implements Runnable {
     private final Consumer<UUID> released;
     private final Map<Key, Claimed> pending = new ConcurrentHashMap<>();
     private final Map<Transfer, Runnable> awaitingName = new ConcurrentHashMap<>();
+    /** Jobs whose attempts ended with nothing to record (a cancel, a lost claim): they may have ended now. */
+    private final Set<UUID> unsettled = ConcurrentHashMap.newKeySet();
     private final Semaphore work = new Semaphore(0);
     /** Set by the pipeline once the writers are done, so that files finishing during shutdown are recorded. */
     private volatile boolean mayStop;
@@ -80,7 +90,13 @@ final class ProgressRecorder implements Runnable {
     }
 
     void record(Claimed item) {
-        pending.merge(Key.of(item.item()), item, ProgressRecorder::latest);
+        pending.merge(Key.of(item), item, ProgressRecorder::latest);
+        work.release();
+    }
+
+    /** An attempt of the job ended with nothing to record; the job is looked at with the next write. */
+    void mayHaveEnded(UUID job) {
+        unsettled.add(job);
         work.release();
     }
 
@@ -136,7 +152,7 @@ final class ProgressRecorder implements Runnable {
 
     private synchronized void write(boolean tick) {
         Map<Key, Claimed> batch = new HashMap<>(pending);
-        Map<Key, Transfer> named = new HashMap<>();
+        List<Transfer> named = new ArrayList<>();
         for (Transfer transfer : transfers.all()) {
             // A name is stored as soon as it is reserved, so that the file is usually renamed the moment its last
             // byte is written; the byte counts of the others only once a tick.
@@ -145,26 +161,26 @@ final class ProgressRecorder implements Runnable {
                 continue;
             }
             Item progress = transfer.progress();
-            batch.merge(Key.of(progress), new Claimed(progress, transfer.claim), ProgressRecorder::latest);
+            batch.merge(Key.of(transfer), new Claimed(progress, transfer.claim), ProgressRecorder::latest);
             if (progress.file() != null) {
-                named.put(Key.of(progress), transfer);
+                named.add(transfer);
             }
         }
         if (batch.isEmpty()) {
+            settleEnded(batch, Set.of());
             return;
         }
         Set<Key> refused = new HashSet<>();
         for (Claimed lost : claims.record(batch.values())) {
-            refused.add(Key.of(lost.item()));
+            refused.add(Key.of(lost));
         }
         for (Transfer transfer : transfers.all()) {
-            if (refused.contains(Key.of(transfer.item))) {
+            if (refused.contains(Key.of(transfer))) {
                 transfer.stop(Transfer.Stop.LOST);
             }
         }
-        for (Map.Entry<Key, Transfer> entry : named.entrySet()) {
-            Transfer transfer = entry.getValue();
-            if (!refused.contains(entry.getKey())) {
+        for (Transfer transfer : named) {
+            if (!refused.contains(Key.of(transfer))) {
                 transfer.nameRecorded = true;
             }
             // A transfer whose claim is gone is stopped: its completion lets go of it instead of renaming.
@@ -184,6 +200,10 @@ final class ProgressRecorder implements Runnable {
      */
     private void settleEnded(Map<Key, Claimed> batch, Set<Key> refused) {
         Set<UUID> ended = new LinkedHashSet<>();
+        for (java.util.Iterator<UUID> jobs = unsettled.iterator(); jobs.hasNext();) {
+            ended.add(jobs.next());
+            jobs.remove();
+        }
         Set<UUID> releasedJobs = new HashSet<>();
         batch.forEach((key, claimed) -> {
             if (claimed.item().state().isTerminal() && !refused.contains(key)) {

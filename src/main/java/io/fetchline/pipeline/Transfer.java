@@ -10,7 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.fetchline.fetch.FetchFailure;
-import io.fetchline.fetch.OriginResponse;
+import io.fetchline.fetch.Cancellation;
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemError;
 import io.fetchline.job.ItemState;
@@ -18,8 +18,9 @@ import io.fetchline.job.ItemState;
 /**
  * One attempt at one claimed item, shared by the fetcher that reads it and the writer that stores its chunks.
  * Ownership of the plain fields passes with the chunks: the fetcher owns them until it queues the end chunk,
- * then the writer that stores it (through the finisher); the queue hand-off orders their writes before the
- * writer's reads. The recorder reads {@code size}, {@code httpStatus} and {@code validator} for progress without
+ * then the writer that stores it and the finisher it calls; the queue hand-off orders their writes before the
+ * writer's reads. The finisher runs on that writer's thread, or on the recorder's once the file name is stored,
+ * or on the thread that stops the pipeline; one at a time, as each hands it on. The recorder reads {@code size}, {@code httpStatus} and {@code validator} for progress without
  * a lock and may see them a moment old, which the next tick corrects. Other fields that several threads touch are
  * volatile or guarded, as each says.
  */
@@ -71,7 +72,7 @@ final class Transfer {
      * after a crash, be fetched again under a new name, so completion waits for it.
      */
     volatile boolean nameRecorded;
-    /** Bytes received: set by the fetcher, read by the recorder for progress. */
+    /** Bytes received: set by the fetcher (the finisher resets it when it discards the file), read by the recorder. */
     volatile long bytes;
     /** The end chunk was stored: set by the writer. */
     volatile boolean endReached;
@@ -79,8 +80,8 @@ final class Transfer {
     private Stop stop;
     /** Set by the writer, read by the fetcher, which then stops reading. */
     volatile Exception storageFailure;
-    /** Set by the fetcher once the response is open, so that a stop from another thread can abort it. */
-    private volatile OriginResponse response;
+    /** Lets a stop from another thread abort the request, whatever it waits for. */
+    final Cancellation cancellation = new Cancellation();
 
     /**
      * Length of the gap-free start of the file, which is all a resume may rely on. -1 until the file is open.
@@ -103,22 +104,12 @@ final class Transfer {
         this.bytes = item.bytes();
     }
 
-    void opened(OriginResponse response) {
-        this.response = response;
-        if (stop() != null) {
-            response.abort();
-        }
-    }
-
-    /** Stops the transfer for {@code why}, unless it stops for a stronger reason already, and aborts its response. */
+    /** Stops the transfer for {@code why}, unless it stops for a stronger reason already, and aborts its request. */
     void stop(Stop why) {
         synchronized (this) {
             stop = stop == null ? why : Stop.strongest(stop, why);
         }
-        OriginResponse current = response;
-        if (current != null) {
-            current.abort();
-        }
+        cancellation.cancel();
     }
 
     /** Why the transfer was stopped, or null while nothing stopped it. */
@@ -176,6 +167,15 @@ final class Transfer {
         return new Item(item.jobId(), item.index(), item.url(), item.requestedName(), item.expectedSha256(),
                 ItemState.QUEUED, item.file(), item.bytes(), item.size(), null, item.httpStatus(), item.attempts(),
                 null, item.validator(), item.startedAt(), null);
+    }
+
+    /** This attempt let go of without an outcome: the item back in the queue with what it stored, uncounted. */
+    Item released() {
+        Item progress = progress();
+        return released(new Item(progress.jobId(), progress.index(), progress.url(), progress.requestedName(),
+                progress.expectedSha256(), progress.state(), progress.file(), progress.bytes(), progress.size(),
+                null, progress.httpStatus(), item.attempts(), null, progress.validator(), progress.startedAt(),
+                null));
     }
 
     /** The item while its attempt runs, with only the bytes already stored without a gap. */

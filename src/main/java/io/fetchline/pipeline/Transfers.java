@@ -60,6 +60,16 @@ final class Transfers {
         running.keySet().forEach(transfer -> transfer.stop(why));
     }
 
+    /** Whether an attempt of the job still runs here. */
+    boolean anyOf(UUID jobId) {
+        for (Transfer transfer : running.keySet()) {
+            if (transfer.item.jobId().equals(jobId)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     Collection<Transfer> all() {
         return running.keySet();
     }
