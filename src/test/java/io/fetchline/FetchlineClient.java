@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,6 +57,20 @@ public final class FetchlineClient {
         return send(request);
     }
 
+    /** A POST with no body and no content type, as {@code curl -X POST} sends it (pause, resume, retry). */
+    public Response post(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()));
+    }
+
+    public Response patch(String path, String contentType, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return send(request);
+    }
+
     public Response get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
@@ -93,6 +108,18 @@ public final class FetchlineClient {
         Response response = get("/api/v1/jobs/" + id + "/items/" + index);
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         return response.json();
+    }
+
+    /** Every item of the job in index order, read page by page with {@code limit=pageSize} (at most 1,000). */
+    public List<JsonNode> allItems(String id, int pageSize) {
+        List<JsonNode> all = new ArrayList<>();
+        for (int offset = 0; ; offset += pageSize) {
+            JsonNode page = items(id, "?offset=" + offset + "&limit=" + pageSize);
+            page.get("items").forEach(all::add);
+            if (page.get("items").size() < pageSize || offset + pageSize >= page.get("total").asInt()) {
+                return all;
+            }
+        }
     }
 
     /** The value of one Prometheus series as scraped now, e.g. {@code fetchline_download_bytes_total}. */

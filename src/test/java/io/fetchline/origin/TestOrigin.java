@@ -193,6 +193,15 @@ public final class TestOrigin implements AutoCloseable {
         }
     }
 
+    /** Requests whose path starts with {@code pathPrefix} that are being served now, as {@link #inFlight()} counts. */
+    public int inFlight(String pathPrefix) {
+        synchronized (log) {
+            return (int) log.stream()
+                    .filter(s -> s.request.path().startsWith(pathPrefix) && s.endTick.get() == Long.MAX_VALUE)
+                    .count();
+        }
+    }
+
     /** Lowercase hex SHA-256. */
     public static String sha256(byte[] data) {
         try {
