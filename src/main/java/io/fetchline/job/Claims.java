@@ -19,8 +19,8 @@ import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Claims on items, in the store: a claimed item is {@code ACTIVE} and names its holder (a node), the end of its
- * lease by the database's clock, and a random fencing token. Claiming is one conditional update per item, and so
+ * Claims on items, in the store: a claimed item names its holder (a node), the end of its lease by the
+ * database's clock, and a random fencing token; it stays {@code QUEUED} until the holder's transfer starts. Claiming is one conditional update per item, and so
  * is every record its holder makes: a record whose token no longer matches (the job was cancelled, the claim
  * reaped) changes nothing, and its holder learns that it lost the item.
  */
@@ -78,9 +78,9 @@ public class Claims {
             offered.add(new Claimed(item, token()));
         }
         offered.sort(IN_ROW_ORDER);
-        int[][] updated = plain.batchUpdate("UPDATE items SET state = 'ACTIVE', claim_owner = ?, claim_token = ?,"
-                + " lease_until = ? WHERE job_seq = ? AND idx = ? AND state IN " + StateChanges.Item.CLAIM.fromList()
-                + " AND EXISTS (SELECT 1 FROM jobs WHERE jobs.seq = items.job_seq AND jobs.state IN "
+        int[][] updated = plain.batchUpdate("UPDATE items SET claim_owner = ?, claim_token = ?, lease_until = ?"
+                + " WHERE job_seq = ? AND idx = ? AND state IN " + StateChanges.Item.CLAIM.fromList()
+                + " AND claim_token IS NULL AND EXISTS (SELECT 1 FROM jobs WHERE jobs.seq = items.job_seq AND jobs.state IN "
                 + StateChanges.CLAIMABLE_JOBS + ")", offered, offered.size(), (row, claimed) -> {
                     row.setString(1, owner);
                     row.setLong(2, claimed.token());
@@ -132,7 +132,7 @@ public class Claims {
 
     /** Extends the leases of every item the owner holds. */
     public int renew(String owner, Duration lease) {
-        return jdbc.sql("UPDATE items SET lease_until = :until WHERE claim_owner = :owner AND state = 'ACTIVE'")
+        return jdbc.sql("UPDATE items SET lease_until = :until WHERE claim_owner = :owner")
                 .param("until", databaseMillis() + lease.toMillis())
                 .param("owner", owner)
                 .update();

@@ -183,12 +183,13 @@ public class JobStore {
     }
 
     /**
-     * Queued items of one job after {@code afterIndex}, in index order, for the dispatcher, leaving out those of
-     * the {@code skipped} hosts: H2 passes over their rows without making items of them.
+     * Queued items of one job that no node holds, after {@code afterIndex}, in index order, for the dispatcher,
+     * leaving out those of the {@code skipped} hosts: H2 passes over their rows without making items of them.
      */
     public List<Item> queuedItems(UUID jobId, int afterIndex, int limit, Collection<String> skipped) {
         String notSkipped = skipped.isEmpty() ? "" : " AND host NOT IN (:skipped)";
-        return jdbc.sql(ITEMS_OF_JOB + " AND state = 'QUEUED' AND idx > :after" + notSkipped + IN_INDEX_ORDER
+        return jdbc.sql(ITEMS_OF_JOB + " AND state = 'QUEUED' AND claim_token IS NULL AND idx > :after" + notSkipped
+                + IN_INDEX_ORDER
                 + " LIMIT :limit")
                 .param("jobId", jobId)
                 .param("after", afterIndex)
@@ -198,9 +199,10 @@ public class JobStore {
                 .list();
     }
 
-    /** Queued items of one host in one job with an index in ({@code afterIndex}, {@code upToIndex}], in order. */
+    /** Queued items no node holds, of one host in one job with an index in ({@code afterIndex}, {@code upToIndex}], in order. */
     public List<Item> queuedItemsOfHost(UUID jobId, String host, int afterIndex, int upToIndex, int limit) {
-        return jdbc.sql(ITEMS_OF_JOB + " AND state = 'QUEUED' AND host = :host AND idx > :after AND idx <= :upTo"
+        return jdbc.sql(ITEMS_OF_JOB + " AND state = 'QUEUED' AND claim_token IS NULL AND host = :host AND idx > :after"
+                + " AND idx <= :upTo"
                 + IN_INDEX_ORDER + " LIMIT :limit")
                 .param("jobId", jobId)
                 .param("host", host)
@@ -386,7 +388,7 @@ public class JobStore {
     public int requeueActive() {
         return jdbc.sql("""
                 UPDATE items SET state = 'QUEUED', claim_owner = NULL, claim_token = NULL, lease_until = NULL
-                WHERE state IN""" + " " + StateChanges.Item.RELEASE.fromList()).update();
+                WHERE state = 'ACTIVE' OR (state = 'QUEUED' AND claim_token IS NOT NULL)""").update();
     }
 
     /** Unfinished items of the job that own a file name, so may have bytes or a finished file on disk. */

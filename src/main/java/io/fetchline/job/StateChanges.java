@@ -71,14 +71,18 @@ public final class StateChanges {
 
     /** The changes of an item's state. */
     public enum Item {
-        /** Taken by a node, with a lease and a fencing token; its job must be queued or running. */
-        CLAIM(ItemState.ACTIVE, ItemState.QUEUED),
-        /** The claim holder records bytes stored, a reserved name, or a retry it waits for. */
-        PROGRESS(ItemState.ACTIVE, ItemState.ACTIVE),
-        /** The claim ends without an outcome (pause, shutdown, a lost claim): the bytes stored stay. */
-        RELEASE(ItemState.QUEUED, ItemState.ACTIVE),
-        SUCCEED(ItemState.SUCCEEDED, ItemState.ACTIVE),
-        FAIL(ItemState.FAILED, ItemState.ACTIVE),
+        /**
+         * Taken by a node, with a lease and a fencing token, while no one holds it and its job is queued or
+         * running. It stays queued until the holder's transfer starts: a claim says who may work on the item, its
+         * state what is happening to it.
+         */
+        CLAIM(ItemState.QUEUED, ItemState.QUEUED),
+        /** The holder's transfer started, or it records bytes stored, a reserved name, or a retry it waits for. */
+        PROGRESS(ItemState.ACTIVE, ItemState.QUEUED, ItemState.ACTIVE),
+        /** The claim ends without an outcome (pause, shutdown): the bytes stored stay. */
+        RELEASE(ItemState.QUEUED, ItemState.QUEUED, ItemState.ACTIVE),
+        SUCCEED(ItemState.SUCCEEDED, ItemState.QUEUED, ItemState.ACTIVE),
+        FAIL(ItemState.FAILED, ItemState.QUEUED, ItemState.ACTIVE),
         /** Recovery found the finished file in place, renamed just before a crash could record it. */
         RECOGNISE(ItemState.SUCCEEDED, ItemState.QUEUED),
         /** Recovery found its stored bytes gone: it starts over under its name. */

@@ -38,8 +38,8 @@ import io.fetchline.job.JobStore;
  * ("parked", not yet claimed), so fetchers stay busy with other hosts meanwhile. When a host has as many parked as
  * it can use, reading its job goes on past its items, which are read again once it has room: a job of thousands
  * of URLs of one host does not hold back the few of another host that follow them. A host's slots go to its
- * waiting jobs by priority, and in turn among equals. Items are claimed in the store shortly before a slot of
- * their host frees up: a few per host ahead of its slots, all hosts' in one update (see {@link #topUp}).
+ * waiting jobs by priority, and in turn among equals. Items are claimed in the store as they are parked, each read
+ * in one update, so that one commit serves many items; they stay {@code QUEUED} until their transfer starts.
  *
  * <p>All state below is touched by the dispatcher thread only; other threads talk to it through {@link #events}.
  * The clean-up of a cancelled item waiting for a retry (removing its partial file) runs on this thread too.
@@ -50,7 +50,7 @@ final class Dispatcher implements Runnable {
     private static final int READ_BATCH = 64;
     private static final Duration REQUEUE_CHECK = Duration.ofMillis(50);
 
-    /** An item waiting here, with the token of its claim when it holds one already (waiting for a retry). */
+    /** An item waiting here, claimed by this node: the token of its claim. */
     private record Parked(Item item, long token) {
     }
 
@@ -65,7 +65,6 @@ final class Dispatcher implements Runnable {
     private final int perHost;
     private final int lookahead;
     private final int parkPerHost;
-    private final int reservePerHost;
 
     private final Semaphore wake = new Semaphore(0);
     private final Queue<Runnable> events = new ConcurrentLinkedQueue<>();
@@ -74,8 +73,8 @@ final class Dispatcher implements Runnable {
     private Map<UUID, JobCursor> cursors = new LinkedHashMap<>();
     private final Map<UUID, Integer> priorities = new HashMap<>();
     /**
-     * Jobs read to the end whose last items may still be parked here, though QUEUED in the store: read again from
-     * the start, they would be parked twice.
+     * Jobs read to the end: reading one again finds nothing until some of its items go back to the queue, and
+     * then {@link #itemsReleased} or {@link #jobQueued} say so.
      */
     private final Set<UUID> drained = new HashSet<>();
     /** Jobs queued again whose earlier attempts still run here: not read until those have ended. */
@@ -95,11 +94,6 @@ final class Dispatcher implements Runnable {
     private static final long REMEMBER_STOP_NANOS = Duration.ofMinutes(1).toNanos();
     private final Map<String, Integer> hostSlots = new HashMap<>();
     private final Map<String, HostQueue> parked = new HashMap<>();
-    /**
-     * Items claimed ahead of a free slot of their host, at most {@link #reservePerHost} beyond its free slots, in
-     * the order they are to start.
-     */
-    private final Map<String, ArrayDeque<Claimed>> reserved = new LinkedHashMap<>();
     /** Items waiting out a retry delay, each with what removes its partial file should its job be cancelled. */
     private final Map<Claimed, Runnable> waiting = new HashMap<>();
     private boolean refreshJobs = true;
@@ -121,7 +115,6 @@ final class Dispatcher implements Runnable {
         this.lookahead = Math.min(capacity, Math.max(2 * fetchers, 8));
         // Enough to keep a busy host's slots fed; beyond it, a job waits in the store instead of in memory.
         this.parkPerHost = Math.max(64, 4 * perHost);
-        this.reservePerHost = Integer.getInteger("fl.reserve", Math.max(1, Math.min(8, perHost / 2)));
     }
 
     /** Makes the loop look at the pipeline's state now, as on stop. */
@@ -194,19 +187,11 @@ final class Dispatcher implements Runnable {
             stopped.put(jobId, new Stopped(state, now));
             List<Claimed> claimed = new ArrayList<>();
             for (HostQueue queue : parked.values()) {
-                // Parked items waited for a retry holding their claim; the others were never claimed.
-                for (Parked item : queue.removeJob(jobId)) {
-                    if (item.token() != 0) {
-                        claimed.add(new Claimed(item.item(), item.token()));
-                    }
-                }
+                queue.removeJob(jobId).forEach(item -> claimed.add(new Claimed(item.item(), item.token())));
             }
             parked.values().removeIf(HostQueue::isEmpty);
-            fetchQueue.removeIf(next -> next.item().jobId().equals(jobId) && claimed.add(next));
-            claimed.forEach(next -> freeSlot(host(next.item())));
-            reserved.values().forEach(items -> items.removeIf(next -> next.item().jobId().equals(jobId)
-                    && claimed.add(next)));
-            reserved.values().removeIf(ArrayDeque::isEmpty);
+            fetchQueue.removeIf(next -> next.item().jobId().equals(jobId) && claimed.add(next)
+                    && freeSlot(host(next.item())));
             waiting.entrySet().removeIf(entry -> {
                 if (!entry.getKey().item().jobId().equals(jobId)) {
                     return false;
@@ -290,7 +275,7 @@ final class Dispatcher implements Runnable {
     }
 
     private void dispatch() throws InterruptedException {
-        feed();
+        releaseParked();
         if (refreshJobs) {
             refreshJobs = false;
             refresh();
@@ -382,18 +367,29 @@ final class Dispatcher implements Runnable {
         // item of a one-host job be read three times.
         List<Item> items = cursor.atEnd ? List.of()
                 : store.queuedItems(jobId, cursor.read, READ_BATCH, cursor.behind.keySet());
+        List<Item> toPark = new ArrayList<>(items.size());
+        Map<String, Integer> adding = new HashMap<>();
+        Map<String, Integer> nowBehind = new LinkedHashMap<>();
         for (Item item : items) {
             String host = host(item);
-            if (!cursor.behind.containsKey(host)) {
-                if (isFull(host, jobId)) {
-                    cursor.behind.put(host, item.index() - 1);
+            if (!cursor.behind.containsKey(host) && !nowBehind.containsKey(host)) {
+                // Enough of the host's items parked to keep its slots busy: more would only take memory.
+                if (parked(host, jobId) + adding.getOrDefault(host, 0) >= parkPerHost) {
+                    nowBehind.put(host, item.index() - 1);
                 } else {
-                    park(new Parked(item, 0), false);
+                    toPark.add(item);
+                    adding.merge(host, 1, Integer::sum);
                 }
             }
-            cursor.read = item.index();
-            progress++;
         }
+        // Claimed before the cursor moves: when the store fails, the same items are read again next round.
+        List<Claimed> claimed = claim(toPark);
+        cursor.behind.putAll(nowBehind);
+        if (!items.isEmpty()) {
+            cursor.read = items.get(items.size() - 1).index();
+            progress += items.size();
+        }
+        claimed.forEach(item -> park(new Parked(item.item(), item.token()), false));
         if (!cursor.atEnd && items.size() < READ_BATCH) {
             cursor.atEnd = true;
             cursor.read = Integer.MAX_VALUE;
@@ -401,7 +397,7 @@ final class Dispatcher implements Runnable {
         if (items.isEmpty()) {
             return cursor.behind.isEmpty() ? -1 : progress;
         }
-        feed();
+        releaseParked();
         return progress;
     }
 
@@ -419,10 +415,12 @@ final class Dispatcher implements Runnable {
             }
             int room = parkPerHost - parked(host, jobId);
             List<Item> items = store.queuedItemsOfHost(jobId, host, behind.getValue(), cursor.read, room);
-            for (Item item : items) {
-                park(new Parked(item, 0), false);
-                behind.setValue(item.index());
+            for (Claimed item : claim(items)) {
+                park(new Parked(item.item(), item.token()), false);
                 parkedNow++;
+            }
+            if (!items.isEmpty()) {
+                behind.setValue(items.get(items.size() - 1).index());
             }
             if (items.size() < room) {
                 // Reading at the cursor takes this host's items again from here on.
@@ -432,98 +430,46 @@ final class Dispatcher implements Runnable {
         return parkedNow;
     }
 
+    /**
+     * Claims items read for parking, in one update: an item is parked only once this node holds it, and one that
+     * could not be claimed was decided on by someone else first.
+     */
+    private List<Claimed> claim(List<Item> items) {
+        List<Claimed> claimed = claims.claim(items, node.id(), node.lease(), job -> !running.contains(job));
+        claimed.forEach(item -> running.add(item.item().jobId()));
+        return claimed;
+    }
+
     private void park(Parked item, boolean first) {
         parked.computeIfAbsent(host(item.item()), h -> new HostQueue()).add(item, first);
     }
 
-    /** Claims what the hosts' reserves need, then moves claimed items into free slots. */
-    private void feed() throws InterruptedException {
-        topUp();
-        releaseReserved();
-    }
-
     /**
-     * Claims parked items, in one update, for every host whose reserve runs low: enough for its free slots and a
-     * full reserve, hosts whose best job has the highest priority first. A claim costs the store a commit whatever
-     * its size, and a host's slots free up one at a time; claiming a few ahead makes one commit serve several. An
-     * item that could not be claimed was decided on by someone else (its job paused or cancelled) and is dropped;
-     * when the store cannot be reached, the items are parked again for the next round.
+     * Moves parked items whose host has a free slot into the fetch queue, while it has room: hosts whose best job
+     * has the highest priority first.
      */
-    private void topUp() {
-        if (parked.isEmpty()) {
+    private void releaseParked() throws InterruptedException {
+        if (parked.isEmpty() || room() <= 0) {
             return;
         }
         List<Map.Entry<String, HostQueue>> hosts = new ArrayList<>(parked.entrySet());
         if (priorities.size() > 1) {
             hosts.sort(Comparator.comparingInt(host -> -host.getValue().topPriority(priorities)));
         }
-        List<Parked> taken = new ArrayList<>();
         for (Map.Entry<String, HostQueue> host : hosts) {
-            int reserved = reservedOf(host.getKey());
-            int free = perHost - hostSlots.getOrDefault(host.getKey(), 0);
-            if (reserved > reservePerHost / 2 && reserved >= free) {
-                continue;
-            }
             HostQueue items = host.getValue();
-            for (int want = free + reservePerHost - reserved; want > 0 && !items.isEmpty(); want--) {
-                taken.add(items.poll(priorities));
+            while (!items.isEmpty() && hasSlot(host.getKey()) && room() > 0) {
+                hostSlots.merge(host.getKey(), 1, Integer::sum);
+                Parked item = items.poll(priorities);
+                fetchQueue.put(new Claimed(item.item(), item.token()));
             }
             if (items.isEmpty()) {
                 parked.remove(host.getKey());
             }
-        }
-        if (taken.isEmpty()) {
-            return;
-        }
-        List<Item> unclaimed = new ArrayList<>();
-        for (Parked item : taken) {
-            if (item.token() == 0) {
-                unclaimed.add(item.item());
+            if (room() <= 0) {
+                break;
             }
         }
-        Map<Item, Claimed> claimed = new HashMap<>();
-        try {
-            for (Claimed next : claims.claim(unclaimed, node.id(), node.lease(), job -> !running.contains(job))) {
-                claimed.put(next.item(), next);
-                running.add(next.item().jobId());
-            }
-        } catch (RuntimeException ex) {
-            taken.forEach(item -> park(item, true));
-            throw ex;
-        }
-        for (Parked item : taken) {
-            // Each claim serves once: an item parked twice was claimed once, and its second entry is dropped.
-            Claimed next = item.token() != 0 ? new Claimed(item.item(), item.token()) : claimed.remove(item.item());
-            if (next != null) {
-                reserved.computeIfAbsent(host(next.item()), h -> new ArrayDeque<>()).add(next);
-            }
-        }
-    }
-
-    /** Moves claimed items whose host has a free slot into the fetch queue, as far as it has room. */
-    private void releaseReserved() throws InterruptedException {
-        Iterator<Map.Entry<String, ArrayDeque<Claimed>>> hosts = reserved.entrySet().iterator();
-        while (hosts.hasNext() && room() > 0) {
-            Map.Entry<String, ArrayDeque<Claimed>> host = hosts.next();
-            ArrayDeque<Claimed> items = host.getValue();
-            while (!items.isEmpty() && hasSlot(host.getKey()) && room() > 0) {
-                hostSlots.merge(host.getKey(), 1, Integer::sum);
-                fetchQueue.put(items.poll());
-            }
-            if (items.isEmpty()) {
-                hosts.remove();
-            }
-        }
-    }
-
-    private int reservedOf(String host) {
-        ArrayDeque<Claimed> items = reserved.get(host);
-        return items == null ? 0 : items.size();
-    }
-
-    /** The job has parked enough items of the host to keep its slots busy: more would only take memory. */
-    private boolean isFull(String host, UUID jobId) {
-        return parked(host, jobId) >= parkPerHost;
     }
 
     /** The job's parked items of the host are down to half what keeps its slots busy: time to read more. */
@@ -593,8 +539,9 @@ final class Dispatcher implements Runnable {
         }
     }
 
-    private void freeSlot(String host) {
+    private boolean freeSlot(String host) {
         hostSlots.merge(host, -1, (a, b) -> a + b <= 0 ? null : a + b);
+        return true;
     }
 
     private boolean hasSlot(String host) {

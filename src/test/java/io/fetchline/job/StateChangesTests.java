@@ -36,7 +36,7 @@ class StateChangesTests {
 
     /** Item: from → the states it may change to (itself included, where a record keeps the state). */
     private static final Object[][] ITEM_TABLE = {
-            {ItemState.QUEUED, EnumSet.of(ItemState.ACTIVE, ItemState.QUEUED, ItemState.SUCCEEDED,
+            {ItemState.QUEUED, EnumSet.of(ItemState.ACTIVE, ItemState.QUEUED, ItemState.SUCCEEDED, ItemState.FAILED,
                     ItemState.CANCELLED)},
             {ItemState.ACTIVE, EnumSet.of(ItemState.ACTIVE, ItemState.QUEUED, ItemState.SUCCEEDED, ItemState.FAILED,
                     ItemState.CANCELLED)},
@@ -103,11 +103,11 @@ class StateChangesTests {
         ItemState queued = ItemState.QUEUED;
         ItemState active = ItemState.ACTIVE;
         return List.of(
-                Arguments.of(StateChanges.Item.CLAIM, EnumSet.of(queued), active),
-                Arguments.of(StateChanges.Item.PROGRESS, EnumSet.of(active), active),
-                Arguments.of(StateChanges.Item.RELEASE, EnumSet.of(active), queued),
-                Arguments.of(StateChanges.Item.SUCCEED, EnumSet.of(active), ItemState.SUCCEEDED),
-                Arguments.of(StateChanges.Item.FAIL, EnumSet.of(active), ItemState.FAILED),
+                Arguments.of(StateChanges.Item.CLAIM, EnumSet.of(queued), queued),
+                Arguments.of(StateChanges.Item.PROGRESS, EnumSet.of(queued, active), active),
+                Arguments.of(StateChanges.Item.RELEASE, EnumSet.of(queued, active), queued),
+                Arguments.of(StateChanges.Item.SUCCEED, EnumSet.of(queued, active), ItemState.SUCCEEDED),
+                Arguments.of(StateChanges.Item.FAIL, EnumSet.of(queued, active), ItemState.FAILED),
                 Arguments.of(StateChanges.Item.RECOGNISE, EnumSet.of(queued), ItemState.SUCCEEDED),
                 Arguments.of(StateChanges.Item.RESTART, EnumSet.of(queued), queued),
                 Arguments.of(StateChanges.Item.CANCEL, EnumSet.of(queued, active), ItemState.CANCELLED),
@@ -124,8 +124,8 @@ class StateChangesTests {
 
     @ParameterizedTest(name = "the holder records {0}")
     @MethodSource("holderStates")
-    void theClaimHolderRecordsOnlyChangesFromActive(ItemState state) {
-        assertThat(StateChanges.Item.byHolder(state).from()).containsExactly(ItemState.ACTIVE);
+    void theClaimHolderRecordsOnlyChangesFromQueuedOrActive(ItemState state) {
+        assertThat(StateChanges.Item.byHolder(state).from()).containsExactly(ItemState.QUEUED, ItemState.ACTIVE);
         assertThat(StateChanges.Item.byHolder(state).to()).isEqualTo(state);
     }
 

@@ -100,8 +100,9 @@ class StoredStateChangesTests extends FetchlineTest {
         List<Claims.Claimed> claimed = claims.claim(List.of(item), "test-node", LEASE, job -> true);
         boolean claimable = from == JobState.QUEUED || from == JobState.RUNNING;
         assertThat(claimed).hasSize(claimable ? 1 : 0);
-        assertThat(store.findItem(job, 0).orElseThrow().state())
-                .isEqualTo(claimable ? ItemState.ACTIVE : ItemState.QUEUED);
+        // A claim changes who holds the item, not its state; no second claim is taken while it holds.
+        assertThat(store.findItem(job, 0).orElseThrow().state()).isEqualTo(ItemState.QUEUED);
+        assertThat(claims.claim(List.of(item), "other-node", LEASE, job -> true)).isEmpty();
         if (claimable) {
             assertThat(store.findJobRow(job).orElseThrow().state()).isEqualTo(JobState.RUNNING);
         }
@@ -117,13 +118,13 @@ class StoredStateChangesTests extends FetchlineTest {
 
     @ParameterizedTest
     @EnumSource(value = ItemState.class, names = {"ACTIVE", "QUEUED", "SUCCEEDED", "FAILED"})
-    void theHoldersRecordsNeedItsTokenAndAnActiveItem(ItemState recorded) {
+    void theHoldersRecordsNeedItsToken(ItemState recorded) {
         Item queued = store.findItem(job, 0).orElseThrow();
         Claims.Claimed claim = claims.claim(List.of(queued), "test-node", LEASE, job -> true).get(0);
         Item update = withState(queued, recorded);
 
         assertThat(claims.record(List.of(new Claims.Claimed(update, claim.token() + 1)))).hasSize(1);
-        assertThat(store.findItem(job, 0).orElseThrow().state()).isEqualTo(ItemState.ACTIVE);
+        assertThat(store.findItem(job, 0).orElseThrow().state()).isEqualTo(ItemState.QUEUED);
         assertThat(claims.record(List.of(new Claims.Claimed(update, claim.token())))).isEmpty();
         assertThat(store.findItem(job, 0).orElseThrow().state()).isEqualTo(recorded);
         // The claim ended with the change, unless the item stays active: a second record of it is refused.
