@@ -435,6 +435,10 @@ final class Dispatcher implements Runnable {
      * could not be claimed was decided on by someone else first.
      */
     private List<Claimed> claim(List<Item> items) {
+        if (items.isEmpty()) {
+            // Most rounds find nothing to park; a transaction for nothing costs the store a commit all the same.
+            return List.of();
+        }
         List<Claimed> claimed = claims.claim(items, node.id(), node.lease(), job -> !running.contains(job));
         claimed.forEach(item -> running.add(item.item().jobId()));
         return claimed;
