@@ -359,7 +359,10 @@ public class JobStore {
         return statement.update() == 1;
     }
 
-    /** What a PATCH changes; a null field stays as it is, except the limit when {@code clearLimit}. */
+    /**
+     * What a PATCH changes: the label and the limit only when their {@code set…} flag says so (null removes
+     * them), the priority when it is not null.
+     */
     public record Patch(boolean setLabel, String label, Integer priority, boolean setLimit, Long maxBytesPerSecond) {
     }
 

@@ -190,8 +190,10 @@ final class Dispatcher implements Runnable {
                 queue.removeJob(jobId).forEach(item -> claimed.add(new Claimed(item.item(), item.token())));
             }
             parked.values().removeIf(HostQueue::isEmpty);
-            fetchQueue.removeIf(next -> next.item().jobId().equals(jobId) && claimed.add(next)
-                    && freeSlot(host(next.item())));
+            List<Claimed> queued = new ArrayList<>();
+            fetchQueue.removeIf(next -> next.item().jobId().equals(jobId) && queued.add(next));
+            queued.forEach(next -> freeSlot(host(next.item())));
+            claimed.addAll(queued);
             waiting.entrySet().removeIf(entry -> {
                 if (!entry.getKey().item().jobId().equals(jobId)) {
                     return false;
@@ -543,9 +545,8 @@ final class Dispatcher implements Runnable {
         }
     }
 
-    private boolean freeSlot(String host) {
+    private void freeSlot(String host) {
         hostSlots.merge(host, -1, (a, b) -> a + b <= 0 ? null : a + b);
-        return true;
     }
 
     private boolean hasSlot(String host) {

@@ -200,9 +200,9 @@ final class ProgressRecorder implements Runnable {
      */
     private void settleEnded(Map<Key, Claimed> batch, Set<Key> refused) {
         Set<UUID> ended = new LinkedHashSet<>();
-        for (java.util.Iterator<UUID> jobs = unsettled.iterator(); jobs.hasNext();) {
-            ended.add(jobs.next());
-            jobs.remove();
+        for (UUID job : unsettled) {
+            unsettled.remove(job);
+            ended.add(job);
         }
         Set<UUID> releasedJobs = new HashSet<>();
         batch.forEach((key, claimed) -> {
