@@ -269,6 +269,25 @@ proc_cpu_s() {
     awk -v t="$tck" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$1/stat"
 }
 
+# thread_ticks PID: "name ticks" per thread (user + system, 1/CLK_TCK s), digits dropped from names so that a
+# pool's threads add up (fetcher-3 and fetcher-12 are both "fetcher-").
+thread_ticks() {
+    local stat
+    for stat in /proc/"$1"/task/*/stat; do
+        awk '{ match($0, /\(.*\)/); name = substr($0, RSTART + 1, RLENGTH - 2); gsub(/[0-9]+/, "", name)
+               gsub(/ /, "_", name); sub(/^.*\) /, ""); print name, $12 + $13 }' "$stat" 2>/dev/null || true # a thread may end meanwhile
+    done | awk '{ t[$1] += $2 } END { for (n in t) print n, t[n] }'
+}
+
+# thread_cpu_delta BEFORE AFTER: the threads that used at least 0.05 s between two thread_ticks snapshots,
+# busiest first, as "name=seconds".
+thread_cpu_delta() {
+    local tck
+    tck=$(getconf CLK_TCK)
+    awk -v t="$tck" 'NR == FNR { a[$1] = $2; next } { d = ($2 - a[$1]) / t; if (d >= 0.05) printf "%s=%.2f\n", $1, d }' \
+        "$1" "$2" | sort -t= -k2 -gr | paste -sd' '
+}
+
 # fl_submit URL_FILE: POSTs the list as text/uri-list; sets JOB_ID, SUBMIT_S (curl time_total).
 fl_submit() {
     local out="$WORK/submit.json" meta code

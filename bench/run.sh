@@ -13,6 +13,10 @@
 #   FETCHLINE_JAR=path      use this jar instead of building HEAD in a temp clone
 #   MAX_LOAD=n              before each run, wait (up to LOAD_WAIT=300 s) for the 1-minute load
 #                           average to drop below n; other work on the machine skews every number
+#   TOOLS="fetchline curl"  the tools to run (default: all four)
+#   THREAD_CPU=1            log the CPU seconds of Fetchline's threads in each of its runs (pools added up)
+#   JFR_DUMP=/tmp/x         with -XX:StartFlightRecording in FETCHLINE_JAVA_OPTS: dump the recording of each
+#                           corpus to /tmp/x-CORPUS.jfr before Fetchline stops
 #   RESULTS=path.md         also write the Markdown report there, and the raw runs to path.csv
 set -euo pipefail
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -22,7 +26,7 @@ ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1}
 PARALLEL=16
 FETCHLINE_JAVA_OPTS=${FETCHLINE_JAVA_OPTS:-$FETCHLINE_DEFAULT_JVM}
-TOOLS=(fetchline aria2c wget2 curl)
+read -r -a TOOLS <<<"${TOOLS:-fetchline aria2c wget2 curl}"
 
 # corpus -> "file count, file size in bytes, timeout of one run in seconds"
 declare -A CORPUS=(
@@ -96,6 +100,7 @@ bench_corpus() {
         done
     done
     FL_SINCE_START+=("$corpus $(proc_kib "$FL_PID" VmHWM) $(proc_kib "$FL_PID" VmRSS)")
+    [[ -z ${JFR_DUMP:-} ]] || jcmd "$FL_PID" JFR.dump filename="$JFR_DUMP-$corpus.jfr" >&2
     stop_fetchline
 }
 
@@ -116,6 +121,7 @@ run_one() {
         fetchline)
             reset_peak_rss "$FL_PID"
             cpu0=$(proc_cpu_s "$FL_PID")
+            [[ ${THREAD_CPU:-0} != 1 ]] || thread_ticks "$FL_PID" >"$WORK/threads.before"
             t0=$(now_ns)
             if fl_submit "$list" && fl_wait "$JOB_ID" "$timeout" && [[ $JOB_STATE == SUCCEEDED ]]; then
                 t1=$(now_ns)
@@ -127,6 +133,10 @@ run_one() {
             peak=$(proc_kib "$FL_PID" VmHWM)
             rss=$(proc_kib "$FL_PID" VmRSS)
             cpu=$(awk -v a="$cpu0" -v b="$(proc_cpu_s "$FL_PID")" 'BEGIN { printf "%.2f", b - a }')
+            if [[ ${THREAD_CPU:-0} == 1 ]]; then
+                thread_ticks "$FL_PID" >"$WORK/threads.after"
+                log "fetchline round $round threads (CPU s): $(thread_cpu_delta "$WORK/threads.before" "$WORK/threads.after")"
+            fi
             server=$(server_seconds "$JOB_JSON")
             dir="$FL_ROOT/${JOB_ID:-none}"
             ;;
