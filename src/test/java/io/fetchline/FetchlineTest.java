@@ -65,7 +65,8 @@ public abstract class FetchlineTest {
 
     private static Path temp() {
         try {
-            return Files.createTempDirectory("fetchline-test-");
+            // Under target/, not /tmp: the context outlives the class, so nothing can delete it at the end; mvn clean does.
+            return Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-homes").toAbsolutePath()), "fetchline-test-");
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }

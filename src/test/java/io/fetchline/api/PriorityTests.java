@@ -180,7 +180,8 @@ class PriorityTests {
 
     private static Path temp() {
         try {
-            return Files.createTempDirectory("fetchline-priority-test-");
+            // Under target/, not /tmp: the context outlives the class, so nothing can delete it at the end; mvn clean does.
+            return Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-homes").toAbsolutePath()), "fetchline-priority-test-");
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }
