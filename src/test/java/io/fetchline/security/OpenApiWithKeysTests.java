@@ -1,0 +1,47 @@
+package io.fetchline.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+
+import io.fetchline.api.ApiDescription;
+
+/** The API's description and Swagger UI are public even where the API itself needs a key. */
+class OpenApiWithKeysTests extends KeyedFetchlineTest {
+
+    @Autowired
+    @Qualifier("requestMappingHandlerMapping")
+    RequestMappingHandlerMapping mapping;
+
+    @Test
+    void describesEveryOperationToAClientWithoutAKey() {
+        ApiDescription.assertDescribesEveryRoute(anonymous(), mapping);
+    }
+
+    @Test
+    void servesSwaggerUiWithoutAKey() {
+        ApiDescription.assertSwaggerUiIsServedLocally(anonymous());
+    }
+
+    @Test
+    void aStaleKeyDoesNotLockTheDescriptionAway() {
+        for (String path : List.of("/v3/api-docs", "/v3/api-docs/swagger-config", "/swagger-ui/index.html")) {
+            assertThat(anonymous().withApiKey("stale-key").get(path).status()).as(path).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void theOperationsStillNeedTheKey() {
+        for (ApiDescription.Route route : ApiDescription.apiRoutes(mapping)) {
+            if (route.method().equals("GET") && !route.path().contains("{")) {
+                assertThat(anonymous().get(route.path()).status()).as(route.toString()).isEqualTo(401);
+            }
+        }
+        assertThat(anonymous().get("/api/v1/jobs").status()).isEqualTo(401);
+    }
+}
