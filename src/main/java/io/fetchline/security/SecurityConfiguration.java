@@ -33,7 +33,8 @@ class SecurityConfiguration {
     // Probes and Prometheus scrape these without credentials, and the API's description is public (API.md); they
     // reveal nothing a job or a key would.
     private static final String[] OPEN = {"/actuator/health", "/actuator/health/**", "/actuator/info",
-            "/actuator/prometheus", "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**"};
+            "/actuator/prometheus", "/v3/api-docs", "/v3/api-docs/**", "/v3/api-docs.yaml", "/swagger-ui.html",
+            "/swagger-ui/**"};
 
     /** Being an AuthenticationProvider bean is also what keeps Spring Boot from adding a user with a generated password. */
     @Bean

@@ -185,5 +185,6 @@ public final class ApiDescription {
         // Swagger UI sends the description to an outside validator unless told not to.
         assertThat(config.json().has("validatorUrl")).isTrue();
         assertThat(config.json().path("validatorUrl").asString()).as("no outside validator").isEmpty();
+        assertThat(config.json().path("persistAuthorization").asBoolean(false)).as("a key is not stored").isFalse();
     }
 }

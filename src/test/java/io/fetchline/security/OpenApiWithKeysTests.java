@@ -29,10 +29,13 @@ class OpenApiWithKeysTests extends KeyedFetchlineTest {
     }
 
     @Test
-    void aStaleKeyDoesNotLockTheDescriptionAway() {
-        for (String path : List.of("/v3/api-docs", "/v3/api-docs/swagger-config", "/swagger-ui/index.html")) {
-            assertThat(anonymous().withApiKey("stale-key").get(path).status()).as(path).isEqualTo(200);
+    void everyDescriptionPathIsOpenWithOrWithoutAKey() {
+        for (String path : List.of("/v3/api-docs", "/v3/api-docs.yaml", "/v3/api-docs/swagger-config",
+                "/swagger-ui.html", "/swagger-ui/index.html")) {
+            assertThat(anonymous().get(path).status()).as(path).isIn(200, 302);
+            assertThat(anonymous().withApiKey("stale-key").get(path).status()).as(path).isIn(200, 302);
         }
+        assertThat(anonymous().get("/v3/api-docs.yaml").body()).startsWith("openapi: 3.1");
     }
 
     @Test
