@@ -97,9 +97,15 @@ public final class ApiDescription {
         }
     }
 
-    /** Every problem the handler declares, and 401 for want of a key, as problem details. */
+    /**
+     * Every problem the handler declares, 401 for want of a key, and 404 where the path names a job (API.md: an
+     * unknown id is not found), as problem details.
+     */
     private static void assertProblems(Route route, JsonNode responses) {
         Set<String> expected = new TreeSet<>(Set.of("401"));
+        if (route.path().contains("{id}")) {
+            expected.add("404");
+        }
         ProblemResponses declared = route.handler().getMethodAnnotation(ProblemResponses.class);
         if (declared != null) {
             Arrays.stream(declared.value()).map(HttpStatus::value).map(String::valueOf).forEach(expected::add);
