@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,8 +21,8 @@ class AlertRulesTests {
 
     private static final String PROMTOOL = "promtool";
 
-    @BeforeAll
-    static void promtoolIsInstalled() {
+    @BeforeEach
+    void promtoolIsInstalled() {
         if (promtoolWorks()) {
             return;
         }
