@@ -1,6 +1,7 @@
 package io.fetchline.api;
 
 import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -39,7 +40,7 @@ import io.swagger.v3.oas.models.security.SecurityScheme;
 @Configuration(proxyBeanMethods = false)
 class ApiDocumentation {
 
-    static final String API_KEY = "apiKey";
+    private static final String API_KEY = "apiKey";
 
     private static final String PROBLEM = "#/components/schemas/Problem";
 
@@ -57,9 +58,9 @@ class ApiDocumentation {
     /** Parameters the controllers take as text, to report bad values in the API's own words, by what they hold. */
     private static final Map<String, Schema<?>> PARAMETERS = Map.of(
             "id", new StringSchema().format("uuid").description("the job's id"),
-            "index", new IntegerSchema().minimum(java.math.BigDecimal.ZERO).description("the item's 0-based index"),
-            "offset", new IntegerSchema().minimum(java.math.BigDecimal.ZERO),
-            "limit", new IntegerSchema().minimum(java.math.BigDecimal.ONE).maximum(java.math.BigDecimal.valueOf(1000)),
+            "index", new IntegerSchema().minimum(BigDecimal.ZERO).description("the item's 0-based index"),
+            "offset", new IntegerSchema().minimum(BigDecimal.ZERO),
+            "limit", new IntegerSchema().minimum(BigDecimal.ONE).maximum(BigDecimal.valueOf(1000)),
             "wait", new StringSchema().pattern("^\\d{1,7}(ms|s|m)?$").description("answer as soon as the job has"
                     + " ended, or after this long with the job as it is then: 500ms, 30s (the default unit), 5m;"
                     + " at most 5m"),

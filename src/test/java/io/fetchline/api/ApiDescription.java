@@ -137,7 +137,8 @@ public final class ApiDescription {
         JsonNode schemas = doc.path("components").path("schemas");
         assertThat(schemas.path("Problem").path("properties").propertyNames())
                 .contains("type", "title", "status", "detail", "instance", "errors");
-        assertThat(schemas.path("Problem").path("properties").path("errors").path("type").asString()).isEqualTo("array");
+        assertThat(schemas.path("Problem").path("properties").path("errors").path("type").asString())
+                .isEqualTo("array");
         assertThat(schemas.path("Problem").path("properties").path("errors").path("items").path("$ref").asString())
                 .isEqualTo("#/components/schemas/ValidationError");
         assertThat(schemas.path("ValidationError").path("properties").propertyNames())

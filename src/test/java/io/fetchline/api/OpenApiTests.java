@@ -77,7 +77,8 @@ class OpenApiTests extends FetchlineTest {
 
         Response refused = api.post("/api/v1/jobs", "text/uri-list", "ftp://example.org/x\n", Map.of());
         assertThat(refused.status()).isEqualTo(400);
-        assertThat(schemas.path("Problem").path("properties").propertyNames()).containsAll(refused.json().propertyNames());
+        assertThat(schemas.path("Problem").path("properties").propertyNames())
+                .containsAll(refused.json().propertyNames());
         assertThat(schemas.path("ValidationError").path("properties").propertyNames())
                 .containsAll(refused.json().path("errors").get(0).propertyNames());
     }
