@@ -1,5 +1,12 @@
 package io.fetchline.api;
 
+import static org.springframework.http.HttpStatus.BAD_REQUEST;
+import static org.springframework.http.HttpStatus.CONFLICT;
+import static org.springframework.http.HttpStatus.CONTENT_TOO_LARGE;
+import static org.springframework.http.HttpStatus.NOT_FOUND;
+import static org.springframework.http.HttpStatus.UNPROCESSABLE_CONTENT;
+import static org.springframework.http.HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -31,6 +38,13 @@ import io.fetchline.job.JobEnds;
 import io.fetchline.job.JobService;
 import io.fetchline.job.JobState;
 import io.fetchline.job.JobStore;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -38,6 +52,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 @RestController
 @RequestMapping("/api/v1/jobs")
+@Tag(name = "jobs")
 public class JobController {
 
     private static final Pattern UUID_TEXT = Pattern.compile(
@@ -61,6 +76,15 @@ public class JobController {
         this.maxRequestSize = properties.jobs().maxRequestSize().toBytes();
     }
 
+    @Operation(summary = "Submit a job: a list of URLs to download", requestBody = @RequestBody(required = true,
+            content = {@Content(mediaType = "text/uri-list", schema = @Schema(type = "string",
+                    description = "one URL a line, as for wget -i; blank and # lines are skipped")),
+                @Content(mediaType = "text/plain", schema = @Schema(type = "string")),
+                @Content(mediaType = "application/json", schema = @Schema(implementation = Bodies.Submission.class))}))
+    @ApiResponse(responseCode = "202", description = "The job, stored", useReturnTypeSchema = true)
+    @ApiResponse(responseCode = "200", description = "The job this Idempotency-Key created before; nothing new",
+            useReturnTypeSchema = true)
+    @ProblemResponses({BAD_REQUEST, CONTENT_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, UNPROCESSABLE_CONTENT})
     @PostMapping
     ResponseEntity<Views.JobView> submit(HttpServletRequest request,
             @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
@@ -88,8 +112,11 @@ public class JobController {
         };
     }
 
+    @Operation(summary = "List jobs, newest first")
+    @ProblemResponses(BAD_REQUEST)
     @GetMapping
-    Views.JobPage list(@RequestParam(required = false) String state,
+    Views.JobPage list(@Parameter(schema = @Schema(implementation = JobState.class)) @RequestParam(required = false)
+            String state,
             @RequestParam(defaultValue = "0") String offset, @RequestParam(defaultValue = "50") String limit) {
         JobState filter = parseState(JobState.class, state);
         int from = parseInt("offset", offset, 0, Integer.MAX_VALUE);
@@ -98,6 +125,8 @@ public class JobController {
                 jobs.jobs(filter, from, count).stream().map(Views::of).toList());
     }
 
+    @Operation(summary = "Read a job, or with ?wait= wait for its end")
+    @ProblemResponses(NOT_FOUND)
     @GetMapping("/{id}")
     Views.JobView job(@PathVariable String id) {
         return view(id, jobId(id));
@@ -107,6 +136,7 @@ public class JobController {
      * {@code ?wait=30s} answers as soon as the job has ended, or when the wait is over with the job as it is then,
      * so a script learns of the end at once instead of polling. No request thread is held while waiting.
      */
+    @ProblemResponses({BAD_REQUEST, NOT_FOUND})
     @GetMapping(path = "/{id}", params = "wait")
     DeferredResult<Views.JobView> jobAfterWait(@PathVariable String id, @RequestParam String wait) {
         UUID jobId = jobId(id);
@@ -141,8 +171,11 @@ public class JobController {
         return Views.of(jobs.job(jobId).orElseThrow(() -> ApiException.notFound("job " + id)));
     }
 
+    @Operation(summary = "List a job's items in index order")
+    @ProblemResponses({BAD_REQUEST, NOT_FOUND})
     @GetMapping("/{id}/items")
-    Views.ItemPage items(@PathVariable String id, @RequestParam(required = false) String state,
+    Views.ItemPage items(@PathVariable String id,
+            @Parameter(schema = @Schema(implementation = ItemState.class)) @RequestParam(required = false) String state,
             @RequestParam(defaultValue = "0") String offset, @RequestParam(defaultValue = "100") String limit) {
         UUID jobId = existing(id);
         ItemState filter = parseState(ItemState.class, state);
@@ -152,6 +185,8 @@ public class JobController {
                 jobs.items(jobId, filter, from, count).stream().map(Views::of).toList());
     }
 
+    @Operation(summary = "Read one item of a job")
+    @ProblemResponses(NOT_FOUND)
     @GetMapping("/{id}/items/{index}")
     Views.ItemView item(@PathVariable String id, @PathVariable String index) {
         UUID jobId = jobId(id);
@@ -164,27 +199,45 @@ public class JobController {
         return Views.of(jobs.item(jobId, number).orElseThrow(() -> ApiException.notFound("item " + index)));
     }
 
+    @Operation(summary = "Cancel a job: its unfinished items stop, finished files stay")
+    @ApiResponse(responseCode = "202", description = "The job, cancelled", useReturnTypeSchema = true)
+    @ProblemResponses({NOT_FOUND, CONFLICT})
     @DeleteMapping("/{id}")
     ResponseEntity<Views.JobView> cancel(@PathVariable String id) {
         return control(id, jobs::cancel, "has already finished");
     }
 
+    @Operation(summary = "Retry a finished job's failed and cancelled items")
+    @ApiResponse(responseCode = "202", description = "The job, queued again", useReturnTypeSchema = true)
+    @ProblemResponses({NOT_FOUND, CONFLICT})
     @PostMapping("/{id}/retry")
     ResponseEntity<Views.JobView> retry(@PathVariable String id) {
         return control(id, jobs::retry, "has not finished yet");
     }
 
+    @Operation(summary = "Pause a job: nothing of it runs until resumed")
+    @ApiResponse(responseCode = "202", description = "The job, paused", useReturnTypeSchema = true)
+    @ProblemResponses({NOT_FOUND, CONFLICT})
     @PostMapping("/{id}/pause")
     ResponseEntity<Views.JobView> pause(@PathVariable String id) {
         return control(id, jobs::pause, "has already finished");
     }
 
+    @Operation(summary = "Resume a paused job")
+    @ApiResponse(responseCode = "202", description = "The job, going on", useReturnTypeSchema = true)
+    @ProblemResponses({NOT_FOUND, CONFLICT})
     @PostMapping("/{id}/resume")
     ResponseEntity<Views.JobView> resume(@PathVariable String id) {
         return control(id, jobs::resume, "has already finished");
     }
 
     /** A JSON merge patch of the job's label, priority and bandwidth limit; a refused patch changes nothing. */
+    @Operation(summary = "Change a job's label, priority or bandwidth limit", requestBody = @RequestBody(
+            required = true, content = {
+                @Content(mediaType = "application/merge-patch+json",
+                        schema = @Schema(implementation = Bodies.JobPatch.class)),
+                @Content(mediaType = "application/json", schema = @Schema(implementation = Bodies.JobPatch.class))}))
+    @ProblemResponses({BAD_REQUEST, NOT_FOUND, CONFLICT, UNSUPPORTED_MEDIA_TYPE})
     @PatchMapping("/{id}")
     ResponseEntity<Views.JobView> patch(@PathVariable String id, HttpServletRequest request) throws IOException {
         UUID jobId = jobId(id);

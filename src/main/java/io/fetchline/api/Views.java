@@ -6,13 +6,18 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 import io.fetchline.fetch.Urls;
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemCounts;
 import io.fetchline.job.ItemError;
 import io.fetchline.job.Job;
 
-/** The JSON shapes of API.md. URLs leave only masked; times are RFC 3339 UTC with milliseconds. */
+/**
+ * The JSON shapes of API.md. URLs leave only masked; times are RFC 3339 UTC with milliseconds. Every field is always
+ * written; {@link Nullable} marks those that are null when not known (the OpenAPI description says so too).
+ */
 final class Views {
 
     private static final DateTimeFormatter RFC_3339 = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
@@ -21,16 +26,17 @@ final class Views {
     private Views() {
     }
 
-    record JobView(String id, String label, String state, String createdAt, String startedAt, String finishedAt,
-            String directory, ItemCounts items, Bytes bytes, int priority, Long maxBytesPerSecond,
-            Map<String, String> headers, Object webhook) {
+    record JobView(String id, @Nullable String label, String state, String createdAt, @Nullable String startedAt,
+            @Nullable String finishedAt, String directory, ItemCounts items, Bytes bytes, int priority,
+            @Nullable Long maxBytesPerSecond, Map<String, String> headers, @Nullable Object webhook) {
     }
 
-    record Bytes(long downloaded, Long expected) {
+    record Bytes(long downloaded, @Nullable Long expected) {
     }
 
-    record ItemView(int index, String url, String state, String file, long bytes, Long size, String sha256,
-            Integer httpStatus, int attempts, ItemError error, String startedAt, String finishedAt) {
+    record ItemView(int index, String url, String state, @Nullable String file, long bytes, @Nullable Long size,
+            @Nullable String sha256, @Nullable Integer httpStatus, int attempts, @Nullable ItemError error,
+            @Nullable String startedAt, @Nullable String finishedAt) {
     }
 
     record JobPage(int total, int offset, int limit, List<JobView> jobs) {

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 import org.springframework.stereotype.Component;
@@ -72,6 +73,16 @@ public class FetchlineMetrics {
                 .register(registry);
         Gauge.builder("fetchline.jobs.paused", paused::getAsInt)
                 .description("Jobs paused")
+                .register(registry);
+    }
+
+    /**
+     * Not in API.md: 1 while the storage is writable, as {@code /actuator/health} sees it, else 0. Health is no
+     * metric, and an alert rule can only watch metrics.
+     */
+    public void bindStorage(BooleanSupplier writable) {
+        Gauge.builder("fetchline.storage.writable", () -> writable.getAsBoolean() ? 1 : 0)
+                .description("1 while the storage takes files, else 0")
                 .register(registry);
     }
 

@@ -23,16 +23,18 @@ import jakarta.servlet.DispatcherType;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * With API keys configured, every request but the open actuator endpoints needs {@code Authorization: Bearer <key>};
+ * With API keys configured, every request but the open actuator endpoints and the API's description needs {@code Authorization: Bearer <key>};
  * without, everything is open. Either way the API stays stateless: no session, no cookie, no login page, no CSRF
  * token, no generated password.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
-    // Probes and Prometheus scrape these without credentials; they reveal nothing a job or a key would.
+    // Probes and Prometheus scrape these without credentials, and the API's description is public (API.md); they
+    // reveal nothing a job or a key would.
     private static final String[] OPEN = {"/actuator/health", "/actuator/health/**", "/actuator/info",
-            "/actuator/prometheus"};
+            "/actuator/prometheus", "/v3/api-docs", "/v3/api-docs/**", "/v3/api-docs.yaml", "/swagger-ui.html",
+            "/swagger-ui/**"};
 
     /** Being an AuthenticationProvider bean is also what keeps Spring Boot from adding a user with a generated password. */
     @Bean
