@@ -148,7 +148,7 @@ public final class OriginClient implements Closeable {
             // Before the response, so the handshake with the origin (or a record of it) is what failed.
             throw OriginTrust.failure(target.getHost(), ex);
         } catch (IOException ex) {
-            throw failureOf(ex);
+            throw OriginRoutes.proxyOf(context).map(proxy -> proxyFailure(proxy, ex)).orElseGet(() -> failureOf(ex));
         }
         Optional<OriginProxy> proxy = OriginRoutes.proxyOf(context);
         if (proxy.isPresent()) {
@@ -182,6 +182,15 @@ public final class OriginClient implements Closeable {
         String what = connectRefused ? " refused CONNECT to " + target.getHost() + ":" + port(target) : " answered";
         throw new FetchFailure(ErrorCode.HTTP_STATUS, "proxy " + proxy + what + ": " + answer + hint, status,
                 retryAfter, null);
+    }
+
+    /** Through a proxy, a connection that cannot be made is one to the proxy: the message says so. */
+    private FetchFailure proxyFailure(OriginProxy proxy, IOException ex) {
+        FetchFailure failure = failureOf(ex);
+        boolean connecting = ex instanceof ConnectException || ex instanceof NoRouteToHostException
+                || ex instanceof ConnectTimeoutException;
+        return connecting ? new FetchFailure(failure.code(), "cannot connect to proxy " + proxy + " (from "
+                + proxy.source() + "): " + failure.getMessage(), ex) : failure;
     }
 
     private static int port(URI target) {
