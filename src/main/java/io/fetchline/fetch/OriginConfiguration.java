@@ -62,6 +62,7 @@ class OriginConfiguration {
 
     private static String masked(String proxy) {
         // Urls.masked needs a scheme, which curl lets proxy settings leave out.
-        return proxy.contains("://") ? Urls.masked(proxy) : Urls.masked("http://" + proxy).substring("http://".length());
+        return proxy.contains("://") ? Urls.masked(proxy)
+                : Urls.masked("http://" + proxy).substring("http://".length());
     }
 }

@@ -76,7 +76,7 @@ public final class OriginTrust {
                 combined.setCertificateEntry("bundle-" + added++, certificate);
             }
             return new OriginTrust(trustManager(combined), "the JVM's " + jvm + " certificate authorities and "
-                    + added + " certificates from SSL bundle '" + name + "'");
+                    + added + (added == 1 ? " certificate" : " certificates") + " from SSL bundle '" + name + "'");
         } catch (GeneralSecurityException | IOException ex) {
             throw new IllegalStateException("cannot use the trust store of SSL bundle '" + name + "': "
                     + ex.getMessage(), ex);

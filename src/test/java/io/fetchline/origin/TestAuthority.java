@@ -124,7 +124,8 @@ public final class TestAuthority {
             X509v3CertificateBuilder builder = builder(name, new X500Name("CN=" + names[0]), leafKeys)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+                    .addExtension(Extension.extendedKeyUsage, false,
+                            new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
                     .addExtension(Extension.authorityKeyIdentifier, false,
                             extensions.createAuthorityKeyIdentifier(certificate))
                     .addExtension(Extension.subjectAlternativeName, false,

@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * try (TestProxy proxy = TestProxy.start(InetAddress.getByName("127.0.0.2"), Map.of("origin.test", loopback))) {
  *     proxy.requireCredentials("user", "secret");
  *     ... fetch through proxy.url() ...
- *     assertThat(proxy.requests()).extracting(TestProxy.Seen::requestLine).contains("CONNECT origin.test:443 HTTP/1.1");
+ *     assertThat(proxy.requests()).extracting(TestProxy.Seen::requestLine)
+ *             .contains("CONNECT origin.test:443 HTTP/1.1");
  * }
  * }</pre>
  */
