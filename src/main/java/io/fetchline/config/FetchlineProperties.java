@@ -52,6 +52,15 @@ public record FetchlineProperties(
         }
     }
 
+    /**
+     * @param sslBundle the Spring SSL bundle ({@code spring.ssl.bundle.*}) whose trust material https origins are
+     *     verified against, on top of the JVM's own certificate authorities; null for the JVM's alone
+     * @param proxy {@code http://[user:password@]host:port}, the HTTP proxy every download goes through; null to
+     *     read the {@code https_proxy}/{@code http_proxy} environment variables instead. It may hold a password:
+     *     show it through {@code io.fetchline.fetch.OriginProxies}, which masks it, never as it is
+     * @param noProxy host names, {@code .domain} suffixes, IP addresses and CIDRs reached directly; null to read
+     *     {@code no_proxy} when the proxy comes from the environment
+     */
     public record Fetch(
             @DefaultValue List<String> allowedNetworks,
             @DefaultValue("10s") Duration connectTimeout,
@@ -61,7 +70,10 @@ public record FetchlineProperties(
             @DefaultValue("60s") Duration retryBackoffMax,
             @DefaultValue("10") int maxRedirects,
             DataSize maxFileSize,
-            @DefaultValue("8") int perHostConnections) {
+            @DefaultValue("8") int perHostConnections,
+            String sslBundle,
+            String proxy,
+            List<String> noProxy) {
 
         public Fetch {
             requirePositive("fetchline.fetch.max-attempts", maxAttempts);

@@ -12,10 +12,17 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
@@ -25,6 +32,7 @@ import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.HttpException;
@@ -37,7 +45,7 @@ import io.fetchline.config.FetchlineProperties;
 /**
  * Apache HttpClient set up for downloads: pooled keep-alive connections, no automatic redirects, retries or
  * decompression (Fetchline decides those itself), and a {@link DnsResolver} that vets every address before the
- * client connects to it.
+ * client connects to it. {@link OriginConnections} adds the proxies and the certificate authorities.
  */
 public final class OriginClient implements Closeable {
 
@@ -47,12 +55,18 @@ public final class OriginClient implements Closeable {
     private final Timeout readTimeout;
     private final Duration connectTimeout;
 
+    /** Straight to every origin, trusting the JVM's certificate authorities. */
     public OriginClient(FetchlineProperties.Fetch config, int maxConnections, DnsResolver resolver) {
+        this(config, maxConnections, OriginConnections.direct(resolver));
+    }
+
+    public OriginClient(FetchlineProperties.Fetch config, int maxConnections, OriginConnections origins) {
         this.maxRedirects = config.maxRedirects();
         this.connectTimeout = config.connectTimeout();
         this.readTimeout = Timeout.of(config.readTimeout());
         this.connections = PoolingHttpClientConnectionManagerBuilder.create()
-                .setDnsResolver(resolver)
+                .setDnsResolver(origins.resolver())
+                .setTlsSocketStrategy(origins.trust().tls())
                 .setMaxConnTotal(maxConnections)
                 .setMaxConnPerRoute(maxConnections)
                 .setDefaultSocketConfig(SocketConfig.custom().setSoTimeout(readTimeout).setTcpNoDelay(true).build())
@@ -63,6 +77,7 @@ public final class OriginClient implements Closeable {
                 .build();
         this.client = HttpClients.custom()
                 .setConnectionManager(connections)
+                .setRoutePlanner(origins.routes())
                 .disableRedirectHandling()
                 .disableAutomaticRetries()
                 .disableContentCompression()
@@ -125,11 +140,61 @@ public final class OriginClient implements Closeable {
     }
 
     private ClassicHttpResponse execute(HttpGet request, URI target) throws FetchFailure {
+        HttpClientContext context = HttpClientContext.create();
+        ClassicHttpResponse response;
         try {
-            return client.executeOpen(null, request, null);
+            response = client.executeOpen(null, request, context);
+        } catch (SSLException ex) {
+            // Before the response, so the handshake with the origin (or a record of it) is what failed.
+            throw OriginTrust.failure(target.getHost(), ex);
         } catch (IOException ex) {
-            throw failureOf(ex);
+            throw OriginRoutes.proxyOf(context).map(proxy -> proxyFailure(proxy, ex)).orElseGet(() -> failureOf(ex));
         }
+        Optional<OriginProxy> proxy = OriginRoutes.proxyOf(context);
+        if (proxy.isPresent()) {
+            refuseProxyAnswer(proxy.get(), target, response, context);
+        }
+        return response;
+    }
+
+    /**
+     * Fails the attempt when the proxy itself answered instead of the origin: an https response that came without
+     * a TLS session is the proxy's answer to CONNECT (HttpClient hands it on as the response), and a 407 always
+     * comes from a proxy. The code stays {@code HTTP_STATUS}, with the proxy's status, so that a 502 or 503 from
+     * the proxy is retried like any other.
+     */
+    private static void refuseProxyAnswer(OriginProxy proxy, URI target, ClassicHttpResponse response,
+            HttpClientContext context) throws FetchFailure {
+        int status = response.getCode();
+        boolean connectRefused = "https".equalsIgnoreCase(target.getScheme()) && context.getSSLSession() == null;
+        if (!connectRefused && status != 407) {
+            return;
+        }
+        String answer = (status + " " + (response.getReasonPhrase() == null ? "" : response.getReasonPhrase())).trim();
+        String hint = status == 407 ? "; check the user and password of the proxy in " + proxy.source() : "";
+        Duration retryAfter = response.getFirstHeader("Retry-After") == null ? null
+                : RetryPolicy.parseRetryAfter(response.getFirstHeader("Retry-After").getValue(), Instant.now());
+        try {
+            response.close();
+        } catch (IOException ex) {
+            // The attempt fails either way; the connection was the proxy's and is discarded.
+        }
+        String what = connectRefused ? " refused CONNECT to " + target.getHost() + ":" + port(target) : " answered";
+        throw new FetchFailure(ErrorCode.HTTP_STATUS, "proxy " + proxy + what + ": " + answer + hint, status,
+                retryAfter, null);
+    }
+
+    /** Through a proxy, a connection that cannot be made is one to the proxy: the message says so. */
+    private FetchFailure proxyFailure(OriginProxy proxy, IOException ex) {
+        FetchFailure failure = failureOf(ex);
+        boolean connecting = ex instanceof ConnectException || ex instanceof NoRouteToHostException
+                || ex instanceof ConnectTimeoutException;
+        return connecting ? new FetchFailure(failure.code(), "cannot connect to proxy " + proxy + " (from "
+                + proxy.source() + "): " + failure.getMessage(), ex) : failure;
+    }
+
+    private static int port(URI target) {
+        return target.getPort() >= 0 ? target.getPort() : "https".equalsIgnoreCase(target.getScheme()) ? 443 : 80;
     }
 
     private static boolean isRedirect(int status) {
@@ -159,6 +224,9 @@ public final class OriginClient implements Closeable {
      * the setting behind a timeout.
      */
     public FetchFailure failureOf(IOException ex) {
+        if (ex instanceof ClientProtocolException && ex.getCause() instanceof OriginRoutes.RouteException route) {
+            return failureOf(route.reason());
+        }
         String detail = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
         if (ex instanceof BlockedAddressException) {
             return new FetchFailure(ErrorCode.BLOCKED_ADDRESS, detail, ex);
@@ -171,6 +239,9 @@ public final class OriginClient implements Closeable {
         if (ex instanceof SocketTimeoutException) {
             return new FetchFailure(ErrorCode.TIMEOUT, "no data for "
                     + FetchFailure.describe(readTimeout.toDuration()) + " (fetchline.fetch.read-timeout)", ex);
+        }
+        if (ex instanceof SSLHandshakeException || ex instanceof SSLPeerUnverifiedException) {
+            return new FetchFailure(ErrorCode.TLS, "TLS handshake failed: " + detail, ex);
         }
         if (ex instanceof ConnectionClosedException) {
             return new FetchFailure(ErrorCode.TRUNCATED, "connection closed early: " + detail, ex);
@@ -185,7 +256,7 @@ public final class OriginClient implements Closeable {
             return new FetchFailure(ErrorCode.CONNECTION, "connection failed: " + detail, ex);
         }
         if (ex instanceof org.apache.hc.core5.http.MalformedChunkCodingException
-                || ex instanceof org.apache.hc.client5.http.ClientProtocolException
+                || ex instanceof ClientProtocolException
                 || ex.getCause() instanceof HttpException) {
             return new FetchFailure(ErrorCode.PROTOCOL, "broken HTTP response: " + detail, ex);
         }

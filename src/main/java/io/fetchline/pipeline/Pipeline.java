@@ -11,7 +11,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.hc.client5.http.DnsResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -20,6 +19,7 @@ import org.springframework.stereotype.Component;
 
 import io.fetchline.config.FetchlineProperties;
 import io.fetchline.fetch.OriginClient;
+import io.fetchline.fetch.OriginConnections;
 import io.fetchline.fetch.RetryPolicy;
 import io.fetchline.job.Claims;
 import io.fetchline.job.Claims.Claimed;
@@ -52,7 +52,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     private final JobProgress progress;
     private final Storage storage;
     private final FetchlineMetrics metrics;
-    private final DnsResolver resolver;
+    private final OriginConnections origins;
     private final Duration grace;
     private final boolean fsync;
 
@@ -79,7 +79,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
 
     public Pipeline(FetchlineProperties properties, JobStore store, Claims claims, JobEnds ends, JobProgress progress,
             Storage storage,
-            FetchlineMetrics metrics, DnsResolver resolver,
+            FetchlineMetrics metrics, OriginConnections origins,
             @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration shutdownPhase) {
         this.config = properties.pipeline();
         this.fetchConfig = properties.fetch();
@@ -90,7 +90,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
         this.progress = progress;
         this.storage = storage;
         this.metrics = metrics;
-        this.resolver = resolver;
+        this.origins = origins;
         this.fsync = properties.storage().fsync();
         // Leave time within the phase for aborting stragglers and the last progress write.
         this.grace = shutdownPhase.minus(Duration.ofSeconds(5)).isNegative() ? Duration.ZERO
@@ -122,7 +122,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
 
     @Override
     public synchronized void start() {
-        client = new OriginClient(fetchConfig, config.fetchers(), resolver);
+        client = new OriginClient(fetchConfig, config.fetchers(), origins);
         RetryPolicy retryPolicy = new RetryPolicy(fetchConfig.maxAttempts(), fetchConfig.retryBackoff(),
                 fetchConfig.retryBackoffMax());
         Long maxFileSize = fetchConfig.maxFileSize() == null ? null : fetchConfig.maxFileSize().toBytes();

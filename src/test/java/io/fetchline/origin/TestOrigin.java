@@ -1,6 +1,9 @@
 package io.fetchline.origin;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import javax.net.ssl.SSLContext;
+
 /**
  * A real HTTP/1.1 origin on 127.0.0.1 for integration tests, including misbehaving ones.
  *
@@ -39,7 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * Well-behaved and "slightly wrong" responses come from the JDK HttpServer; faults it cannot
  * produce (RST, never answering, malformed framing) come from a raw-socket listener on a
- * second port that the origin owns and closes with itself.
+ * second port that the origin owns and closes with itself. {@link #startHttps} serves the same
+ * routes over TLS instead (the raw listener stays plain).
  */
 public final class TestOrigin implements AutoCloseable {
 
@@ -56,6 +62,8 @@ public final class TestOrigin implements AutoCloseable {
     private static final int THREADS = 64;
 
     private final HttpServer server;
+    private final String scheme;
+    private final AtomicInteger tlsConnections = new AtomicInteger();
     private final ThreadPoolExecutor executor;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private final List<Served> log = new ArrayList<>();
@@ -66,11 +74,26 @@ public final class TestOrigin implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private RawListener raw;
 
-    private TestOrigin() throws IOException {
+    private TestOrigin(SSLContext tls) throws IOException {
         executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemonThreads("test-origin-http-"));
         executor.allowCoreThreadTimeOut(true);
-        server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 128);
+        if (tls == null) {
+            server = HttpServer.create(new InetSocketAddress(LOOPBACK, 0), 128);
+            scheme = "http";
+        } else {
+            HttpsServer https = HttpsServer.create(new InetSocketAddress(LOOPBACK, 0), 128);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    // Called once for every connection, as its TLS engine is set up: failed handshakes count too.
+                    tlsConnections.incrementAndGet();
+                    super.configure(params);
+                }
+            });
+            server = https;
+            scheme = "https";
+        }
         server.setExecutor(executor);
         server.createContext("/", new OriginHandler(this));
         server.start();
@@ -79,19 +102,39 @@ public final class TestOrigin implements AutoCloseable {
     /** Starts an origin on a random loopback port. */
     public static TestOrigin start() {
         try {
-            return new TestOrigin();
+            return new TestOrigin(null);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Starts an origin that serves https on a random loopback port with the certificate of {@code tls} (see
+     * {@link TestAuthority#serverContext}); {@link #url} then gives https URLs.
+     */
+    public static TestOrigin startHttps(SSLContext tls) {
+        try {
+            return new TestOrigin(tls);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Connections whose TLS handshake began, trusted or not; always 0 for a plain http origin. */
+    public int tlsConnections() {
+        return tlsConnections.get();
     }
 
     public int port() {
         return server.getAddress().getPort();
     }
 
-    /** {@code http://127.0.0.1:PORT/path}; the path is used verbatim (keep your percent-encoding). */
+    /**
+     * {@code http://127.0.0.1:PORT/path} ({@code https} for {@link #startHttps}); the path is used verbatim (keep
+     * your percent-encoding).
+     */
     public String url(String path) {
-        return "http://127.0.0.1:" + port() + normalize(path);
+        return scheme + "://127.0.0.1:" + port() + normalize(path);
     }
 
     /** Registers {@code size} deterministic pseudo-random bytes at {@code path}; returns them. */
