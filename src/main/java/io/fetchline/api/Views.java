@@ -23,7 +23,11 @@ final class Views {
 
     record JobView(String id, String label, String state, String createdAt, String startedAt, String finishedAt,
             String directory, ItemCounts items, Bytes bytes, int priority, Long maxBytesPerSecond,
-            Map<String, String> headers, Object webhook) {
+            Map<String, String> headers, WebhookView webhook) {
+    }
+
+    /** A job's webhook: never its secret. */
+    record WebhookView(String url, String state, int attempts) {
     }
 
     record Bytes(long downloaded, Long expected) {
@@ -43,8 +47,13 @@ final class Views {
         return new JobView(job.id().toString(), job.label(), job.state().name(), time(job.createdAt()),
                 time(job.startedAt()), time(job.finishedAt()), job.directory(), job.items(),
                 new Bytes(job.bytesDownloaded(), job.bytesExpected()), job.priority(), job.maxBytesPerSecond(),
-                // Submit refuses request headers and webhooks until they are built: no job has any.
-                Map.of(), null);
+                // Submit refuses request headers until they are built: no job has any.
+                Map.of(), of(job.webhook()));
+    }
+
+    private static WebhookView of(Job.WebhookStatus webhook) {
+        return webhook == null ? null : new WebhookView(Urls.masked(webhook.url()),
+                webhook.state() == null ? null : webhook.state().name(), webhook.attempts());
     }
 
     static ItemView of(Item item) {
@@ -53,7 +62,7 @@ final class Views {
                 time(item.finishedAt()));
     }
 
-    private static String time(Instant instant) {
+    static String time(Instant instant) {
         return instant == null ? null : RFC_3339.format(instant);
     }
 }
