@@ -2,6 +2,7 @@ package io.fetchline.webhook;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.config.ConnectionConfig;
@@ -108,8 +110,8 @@ final class WebhookClient implements Closeable {
             return new Answer(Outcome.REFUSED, ex.getMessage());
         } catch (IOException ex) {
             String detail = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-            return new Answer(Outcome.FAILED, ex instanceof java.net.SocketTimeoutException
-                    || ex instanceof org.apache.hc.client5.http.ConnectTimeoutException
+            return new Answer(Outcome.FAILED, ex instanceof SocketTimeoutException
+                    || ex instanceof ConnectTimeoutException
                             ? "no answer within " + timeout + " (fetchline.webhooks.timeout)"
                             : detail);
         } finally {

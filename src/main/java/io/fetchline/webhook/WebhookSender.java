@@ -60,6 +60,7 @@ public class WebhookSender implements SmartLifecycle {
     /** Set by start and stop, which are synchronized; the sender threads read it. */
     private volatile boolean running;
     private volatile WebhookClient client;
+    /** Guarded by this: start and stop are synchronized. */
     private final List<Thread> senders = new ArrayList<>();
 
     public WebhookSender(Deliveries deliveries, JobService jobs, JobResources resources, JobEnds ends,
