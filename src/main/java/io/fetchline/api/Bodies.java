@@ -29,7 +29,14 @@ final class Bodies {
                     description = "create the job PAUSED: nothing starts until resumed") Boolean paused,
             @Schema(description = "not supported by this version: a non-empty value is 400")
             Map<String, String> headers,
-            @Schema(description = "not supported by this version: a non-empty value is 400") Object webhook) {
+            @Schema(types = {"object", "null"}, description = "called when the job ends") SubmittedWebhook webhook) {
+    }
+
+    record SubmittedWebhook(
+            @Schema(requiredMode = RequiredMode.REQUIRED, format = "uri", description = "absolute http or https URL")
+            String url,
+            @Schema(types = {"string", "null"}, pattern = "^whsec_[A-Za-z0-9+/]+={0,2}$",
+                    description = "signs each event (Standard Webhooks); never shown") String secret) {
     }
 
     record SubmittedItem(

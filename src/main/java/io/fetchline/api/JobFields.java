@@ -1,11 +1,14 @@
 package io.fetchline.api;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import org.springframework.http.HttpStatus;
 
+import io.fetchline.fetch.Urls;
 import io.fetchline.job.JobStore;
+import io.fetchline.job.Webhook;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,7 +23,8 @@ final class JobFields {
     private static final int MAX_LABEL = 1000;
     private static final Set<String> PATCHABLE = Set.of("label", "priority", "maxBytesPerSecond");
     /** Fields of API.md 1.1 this version does not act on yet: refused rather than silently ignored. */
-    private static final Set<String> NOT_YET = Set.of("headers", "webhook");
+    private static final Set<String> NOT_YET = Set.of("headers");
+    private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "secret");
 
     private JobFields() {
     }
@@ -46,7 +50,8 @@ final class JobFields {
                 errors.add(ValidationError.ofField("paused", "must be true or false"));
             }
         }
-        return new JobStore.Settings(label, level == null ? 0 : level, limit, startPaused);
+        Webhook webhook = webhook(root.get("webhook"), errors);
+        return new JobStore.Settings(label, level == null ? 0 : level, limit, startPaused, webhook);
     }
 
     /** A PATCH body (JSON merge patch): only what it names changes; {@code null} removes a label or a limit. */
@@ -94,6 +99,49 @@ final class JobFields {
             return null;
         }
         return value.asString();
+    }
+
+    /**
+     * {@code {"url": …, "secret": "whsec_…"}}, the secret optional. A refused secret is never repeated in the
+     * answer; a refused URL is shown as refused URLs are, its password masked.
+     */
+    private static Webhook webhook(JsonNode value, List<ValidationError> errors) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isObject()) {
+            errors.add(ValidationError.ofField("webhook", "must be an object with url and, optionally, secret"));
+            return null;
+        }
+        boolean valid = true;
+        for (String field : value.propertyNames()) {
+            if (!WEBHOOK_FIELDS.contains(field)) {
+                errors.add(ValidationError.ofField("webhook." + field, "unknown field; a webhook has url and secret"));
+                valid = false;
+            }
+        }
+        JsonNode url = value.get("url");
+        Urls.Parsed target = url != null && url.isString() ? Urls.parse(url.asString().strip()) : null;
+        if (target == null) {
+            errors.add(ValidationError.ofField("webhook.url", "must be an absolute http or https URL"));
+            valid = false;
+        } else if (!target.valid()) {
+            errors.add(new ValidationError(null, null, "webhook.url", Urls.masked(url.asString()), target.problem()));
+            valid = false;
+        }
+        JsonNode secret = value.get("secret");
+        String key = null;
+        if (secret != null && !secret.isNull()) {
+            Optional<String> problem = secret.isString() ? Webhook.secretProblem(secret.asString())
+                    : Optional.of("must be a string");
+            if (problem.isPresent()) {
+                errors.add(ValidationError.ofField("webhook.secret", problem.get()));
+                valid = false;
+            } else {
+                key = secret.asString();
+            }
+        }
+        return valid ? new Webhook(target.uri().toString(), key) : null;
     }
 
     private static Integer priority(JsonNode value, List<ValidationError> errors) {

@@ -28,7 +28,11 @@ final class Views {
 
     record JobView(String id, @Nullable String label, String state, String createdAt, @Nullable String startedAt,
             @Nullable String finishedAt, String directory, ItemCounts items, Bytes bytes, int priority,
-            @Nullable Long maxBytesPerSecond, Map<String, String> headers, @Nullable Object webhook) {
+            @Nullable Long maxBytesPerSecond, Map<String, String> headers, @Nullable WebhookView webhook) {
+    }
+
+    /** A job's webhook: never its secret. */
+    record WebhookView(String url, @Nullable String state, int attempts) {
     }
 
     record Bytes(long downloaded, @Nullable Long expected) {
@@ -49,8 +53,13 @@ final class Views {
         return new JobView(job.id().toString(), job.label(), job.state().name(), time(job.createdAt()),
                 time(job.startedAt()), time(job.finishedAt()), job.directory(), job.items(),
                 new Bytes(job.bytesDownloaded(), job.bytesExpected()), job.priority(), job.maxBytesPerSecond(),
-                // Submit refuses request headers and webhooks until they are built: no job has any.
-                Map.of(), null);
+                // Submit refuses request headers until they are built: no job has any.
+                Map.of(), of(job.webhook()));
+    }
+
+    private static WebhookView of(Job.WebhookStatus webhook) {
+        return webhook == null ? null : new WebhookView(Urls.masked(webhook.url()),
+                webhook.state() == null ? null : webhook.state().name(), webhook.attempts());
     }
 
     static ItemView of(Item item) {
@@ -59,7 +68,7 @@ final class Views {
                 time(item.finishedAt()));
     }
 
-    private static String time(Instant instant) {
+    static String time(Instant instant) {
         return instant == null ? null : RFC_3339.format(instant);
     }
 }

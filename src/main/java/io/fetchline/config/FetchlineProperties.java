@@ -16,7 +16,8 @@ public record FetchlineProperties(
         @DefaultValue Jobs jobs,
         @DefaultValue Pipeline pipeline,
         @DefaultValue Fetch fetch,
-        @DefaultValue Cluster cluster) {
+        @DefaultValue Cluster cluster,
+        @DefaultValue Webhooks webhooks) {
 
     /**
      * @param fsync force each file to disk before it is renamed into place, and its folder after, so that even a
@@ -86,6 +87,30 @@ public record FetchlineProperties(
 
         public Cluster {
             requirePositive("fetchline.cluster.lease", lease.toMillis());
+        }
+    }
+
+    /**
+     * @param maxAttempts attempts of one delivery in all, the first included
+     * @param retryDelays the wait after the first failed attempt, after the second, and so on, each ± 20 %; the last
+     *     one repeats
+     * @param timeout the longest wait for a receiver's connection, and then for its answer
+     * @param senders deliveries attempted at once
+     */
+    public record Webhooks(@DefaultValue("8") int maxAttempts,
+            @DefaultValue({"5s", "30s", "2m", "10m", "30m", "1h"}) List<Duration> retryDelays,
+            @DefaultValue("10s") Duration timeout,
+            @DefaultValue("4") int senders) {
+
+        public Webhooks {
+            requirePositive("fetchline.webhooks.max-attempts", maxAttempts);
+            requirePositive("fetchline.webhooks.timeout", timeout.toMillis());
+            requirePositive("fetchline.webhooks.senders", senders);
+            if (retryDelays.isEmpty() || retryDelays.stream().anyMatch(delay -> delay.isNegative() || delay.isZero())) {
+                throw new IllegalArgumentException("fetchline.webhooks.retry-delays must list positive durations, was "
+                        + retryDelays);
+            }
+            retryDelays = List.copyOf(retryDelays);
         }
     }
 

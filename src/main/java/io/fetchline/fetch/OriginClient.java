@@ -10,7 +10,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -103,9 +102,9 @@ public final class OriginClient implements Closeable {
      */
     public OriginResponse open(URI url, long from, String validator, Cancellation cancellation) throws FetchFailure {
         URI target = url;
-        String authorization = basicAuthorization(url);
+        String authorization = Urls.basicAuthorization(url);
         for (int hop = 0;; hop++) {
-            HttpGet request = new HttpGet(withoutUserInfo(target));
+            HttpGet request = new HttpGet(Urls.withoutUserInfo(target));
             if (authorization != null && sameOrigin(url, target)) {
                 request.setHeader("Authorization", authorization);
             }
@@ -266,23 +265,5 @@ public final class OriginClient implements Closeable {
     private static boolean sameOrigin(URI a, URI b) {
         return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getHost(), b.getHost())
                 && a.getPort() == b.getPort();
-    }
-
-    private static String basicAuthorization(URI url) {
-        String userInfo = url.getRawUserInfo();
-        if (userInfo == null) {
-            return null;
-        }
-        String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
-        return "Basic " + Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static URI withoutUserInfo(URI url) {
-        if (url.getRawUserInfo() == null) {
-            return url;
-        }
-        String text = url.toASCIIString();
-        int at = text.indexOf('@', text.indexOf("//") + 2);
-        return URI.create(text.substring(0, text.indexOf("//") + 2) + text.substring(at + 1));
     }
 }

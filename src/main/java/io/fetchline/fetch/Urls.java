@@ -78,6 +78,29 @@ public final class Urls {
                 && Character.digit(text.charAt(i + 2), 16) >= 0;
     }
 
+    /**
+     * The {@code Authorization} value for the user and password of the URL ({@code https://user:pass@host/}), or
+     * null when it has none: HttpClient does not send them by itself.
+     */
+    public static String basicAuthorization(URI url) {
+        String userInfo = url.getRawUserInfo();
+        if (userInfo == null) {
+            return null;
+        }
+        String decoded = java.net.URLDecoder.decode(userInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
+        return "Basic " + java.util.Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The URL without its user and password, as a request line carries it. */
+    public static URI withoutUserInfo(URI url) {
+        if (url.getRawUserInfo() == null) {
+            return url;
+        }
+        String text = url.toASCIIString();
+        int at = text.indexOf('@', text.indexOf("//") + 2);
+        return URI.create(text.substring(0, text.indexOf("//") + 2) + text.substring(at + 1));
+    }
+
     /** The URL with any password replaced by {@code ***}; works on text that does not parse too. */
     public static String masked(String url) {
         if (url == null) {

@@ -7,6 +7,7 @@ import java.util.UUID;
  * A job as users see it. {@code bytesExpected} is null while any item's size is unknown.
  *
  * @param maxBytesPerSecond the job's bandwidth limit, or null for none
+ * @param webhook where the job's end is announced and how that went, or null for no webhook
  */
 public record Job(
         UUID id,
@@ -19,7 +20,8 @@ public record Job(
         long bytesDownloaded,
         Long bytesExpected,
         int priority,
-        Long maxBytesPerSecond) {
+        Long maxBytesPerSecond,
+        WebhookStatus webhook) {
 
     public String directory() {
         return id.toString();
@@ -29,8 +31,17 @@ public record Job(
     public record Progress(ItemCounts counts, long bytesDownloaded, Long bytesExpected) {
     }
 
+    /**
+     * The job's webhook without its secret.
+     *
+     * @param state how the announcement of the job's latest end stands; null while the job has not ended
+     * @param attempts attempts of that announcement so far
+     */
+    public record WebhookStatus(String url, DeliveryState state, int attempts) {
+    }
+
     public Job with(Progress progress) {
         return new Job(id, label, state, createdAt, startedAt, finishedAt, progress.counts(),
-                progress.bytesDownloaded(), progress.bytesExpected(), priority, maxBytesPerSecond);
+                progress.bytesDownloaded(), progress.bytesExpected(), priority, maxBytesPerSecond, webhook);
     }
 }

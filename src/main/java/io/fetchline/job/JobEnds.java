@@ -1,10 +1,13 @@
 package io.fetchline.job;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +25,7 @@ public class JobEnds {
     private final JobStore store;
     private final JobProgress progress;
     private final Map<UUID, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+    private final List<Consumer<UUID>> listeners = new CopyOnWriteArrayList<>();
 
     public JobEnds(JobStore store, JobProgress progress) {
         this.store = store;
@@ -49,8 +53,20 @@ public class JobEnds {
         return waiter;
     }
 
-    /** The job's terminal state is committed: its waiters go on. */
+    /** Runs {@code listener} after every end of every job, such as the webhook sender's wake-up. */
+    public void onEveryEnd(Consumer<UUID> listener) {
+        listeners.add(listener);
+    }
+
+    /** The job's terminal state is committed: its waiters and listeners go on. */
     public void ended(UUID job) {
+        for (Consumer<UUID> listener : listeners) {
+            try {
+                listener.accept(job);
+            } catch (RuntimeException ex) {
+                log.warn("A listener to the end of job {} failed", job, ex);
+            }
+        }
         Set<Waiter> waiters = waiting.remove(job);
         if (waiters == null) {
             return;

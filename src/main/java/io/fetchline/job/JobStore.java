@@ -38,14 +38,16 @@ public class JobStore {
     private static final String IN_INDEX_ORDER = " ORDER BY job_seq, idx";
 
     private final DataSource dataSource;
+    private final Deliveries deliveries;
     private final JdbcClient jdbc;
     private final JdbcTemplate plain;
     /** A job's seq never changes, and the per-item writes would otherwise look it up once a row. */
     private final Map<UUID, Long> seqs = new ConcurrentHashMap<>();
     private volatile Boolean h2;
 
-    public JobStore(DataSource dataSource) {
+    public JobStore(DataSource dataSource, Deliveries deliveries) {
         this.dataSource = dataSource;
+        this.deliveries = deliveries;
         this.jdbc = JdbcClient.create(dataSource);
         this.plain = new JdbcTemplate(dataSource);
     }
@@ -53,8 +55,12 @@ public class JobStore {
     public record StoredRequest(UUID jobId, String requestSha256) {
     }
 
-    /** What a job starts with besides its items. */
-    public record Settings(String label, int priority, Long maxBytesPerSecond, boolean paused) {
+    /** What a job starts with besides its items; {@code webhook} may be null. */
+    public record Settings(String label, int priority, Long maxBytesPerSecond, boolean paused, Webhook webhook) {
+
+        public Settings(String label, int priority, Long maxBytesPerSecond, boolean paused) {
+            this(label, priority, maxBytesPerSecond, paused, null);
+        }
     }
 
     @Transactional
@@ -62,8 +68,9 @@ public class JobStore {
             String requestSha256) {
         jdbc.sql("""
                 INSERT INTO jobs (id, label, state, priority, max_bytes_per_second, created_at, item_count,
-                    idempotency_key, request_sha256)
-                VALUES (:id, :label, :state, :priority, :limit, :createdAt, :count, :key, :hash)""")
+                    idempotency_key, request_sha256, webhook_url, webhook_secret)
+                VALUES (:id, :label, :state, :priority, :limit, :createdAt, :count, :key, :hash, :webhookUrl,
+                    :webhookSecret)""")
                 .param("id", id)
                 .param("label", settings.label())
                 .param("state", (settings.paused() ? JobState.PAUSED : JobState.QUEUED).name())
@@ -73,6 +80,8 @@ public class JobStore {
                 .param("count", items.size())
                 .param("key", idempotencyKey)
                 .param("hash", requestSha256)
+                .param("webhookUrl", settings.webhook() == null ? null : settings.webhook().url())
+                .param("webhookSecret", settings.webhook() == null ? null : settings.webhook().secret())
                 .update();
         long seq = seqOf(id);
         // Positional rows sent a thousand at a time: the heap holds one slice of parameters, not a map for each of
@@ -277,7 +286,10 @@ public class JobStore {
     public record Ended(JobState state, Job.Progress progress) {
     }
 
-    /** Gives a job its terminal state once none of its items is left to do. */
+    /**
+     * Gives a job its terminal state once none of its items is left to do, and writes the announcement of its end
+     * to its webhook in the same transaction.
+     */
     @Transactional
     public Optional<Ended> finishIfDone(UUID jobId, Instant finishedAt) {
         Job.Progress progress = progress(jobId, 0);
@@ -293,18 +305,23 @@ public class JobStore {
                 .param("state", ending.to().name())
                 .param("at", finishedAt.toEpochMilli())
                 .update();
-        return updated == 1 ? Optional.of(new Ended(ending.to(), progress)) : Optional.empty();
+        if (updated != 1) {
+            return Optional.empty();
+        }
+        deliveries.announce(jobId, ending.to(), finishedAt);
+        return Optional.of(new Ended(ending.to(), progress));
     }
 
     /**
-     * Cancels the job and its queued and active items (their claims end with them) and returns how many items;
-     * empty when the job was already terminal.
+     * Cancels the job and its queued and active items (their claims end with them), writes the announcement of
+     * its end to its webhook, and returns how many items; empty when the job was already terminal.
      */
     @Transactional
     public java.util.OptionalInt cancel(UUID jobId, Instant at) {
         if (!change(jobId, StateChanges.Job.CANCEL, at)) {
             return java.util.OptionalInt.empty();
         }
+        deliveries.announce(jobId, JobState.CANCELLED, at);
         return java.util.OptionalInt.of(jdbc.sql("""
                 UPDATE items SET state = 'CANCELLED', finished_at = :at,
                     claim_owner = NULL, claim_token = NULL, lease_until = NULL
@@ -345,10 +362,13 @@ public class JobStore {
         return true;
     }
 
-    /** One conditional update of the job's state; {@code at} is its finish time when the change ends it. */
+    /**
+     * One conditional update of the job's state; {@code at} is its finish time when the change ends it. A retried
+     * job has not ended any more, so its webhook shows no delivery until it ends again.
+     */
     private boolean change(UUID jobId, StateChanges.Job change, Instant at) {
         String finished = change.to().isTerminal() ? ", finished_at = :at"
-                : change == StateChanges.Job.RETRY ? ", finished_at = NULL" : "";
+                : change == StateChanges.Job.RETRY ? ", finished_at = NULL, webhook_delivery = NULL" : "";
         var statement = jdbc.sql("UPDATE jobs SET state = :to" + finished + " WHERE id = :id AND state IN "
                 + change.fromList())
                 .param("id", jobId)
@@ -467,7 +487,9 @@ public class JobStore {
     }
 
     private static final String JOB_COLUMNS = "id, label, state, priority, max_bytes_per_second, created_at,"
-            + " started_at, finished_at, item_count";
+            + " started_at, finished_at, item_count, webhook_url,"
+            + " (SELECT d.state FROM webhook_deliveries d WHERE d.seq = jobs.webhook_delivery) AS webhook_state,"
+            + " (SELECT d.attempts FROM webhook_deliveries d WHERE d.seq = jobs.webhook_delivery) AS webhook_attempts";
 
     private Job jobRow(ResultSet rs, int row) throws SQLException {
         return new Job(
@@ -481,7 +503,18 @@ public class JobStore {
                 0,
                 null,
                 rs.getInt("priority"),
-                (Long) rs.getObject("max_bytes_per_second", Long.class));
+                (Long) rs.getObject("max_bytes_per_second", Long.class),
+                webhook(rs));
+    }
+
+    private static Job.WebhookStatus webhook(ResultSet rs) throws SQLException {
+        String url = rs.getString("webhook_url");
+        if (url == null) {
+            return null;
+        }
+        String state = rs.getString("webhook_state");
+        return new Job.WebhookStatus(url, state == null ? null : DeliveryState.valueOf(state),
+                state == null ? 0 : rs.getInt("webhook_attempts"));
     }
 
     private Item itemRow(UUID jobId, ResultSet rs) throws SQLException {

@@ -43,6 +43,7 @@ public class FetchlineMetrics {
     private final Counter writtenCached;
     private final Map<String, Counter> items = new HashMap<>();
     private final Map<String, Timer> fetchSeconds = new HashMap<>();
+    private final Map<String, Counter> webhookDeliveries = new HashMap<>();
 
     public FetchlineMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -62,6 +63,12 @@ public class FetchlineMetrics {
                     .tag("outcome", outcome)
                     // Few fixed buckets from a small file on a LAN to a large one on a slow link: cheap to scrape.
                     .serviceLevelObjectives(FETCH_BUCKETS)
+                    .register(registry));
+        }
+        for (String outcome : new String[] {"delivered", "retried", FAILED}) {
+            webhookDeliveries.put(outcome, Counter.builder("fetchline.webhook.deliveries")
+                    .description("Webhook attempts: delivered, failed and tried again (retried), or given up (failed)")
+                    .tag("outcome", outcome)
                     .register(registry));
         }
     }
@@ -160,6 +167,21 @@ public class FetchlineMetrics {
 
     public void failed(Duration elapsed) {
         ended(FAILED, elapsed);
+    }
+
+    /** A receiver answered 2xx. */
+    public void webhookDelivered() {
+        webhookDeliveries.get("delivered").increment();
+    }
+
+    /** An attempt failed and the delivery will be tried again. */
+    public void webhookRetried() {
+        webhookDeliveries.get("retried").increment();
+    }
+
+    /** A delivery was given up. */
+    public void webhookFailed() {
+        webhookDeliveries.get(FAILED).increment();
     }
 
     private void ended(String outcome, Duration elapsed) {
