@@ -6,6 +6,7 @@ import java.util.Set;
 import org.springframework.http.HttpStatus;
 
 import io.fetchline.job.JobStore;
+import io.fetchline.job.RequestHeaders;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,7 +21,7 @@ final class JobFields {
     private static final int MAX_LABEL = 1000;
     private static final Set<String> PATCHABLE = Set.of("label", "priority", "maxBytesPerSecond");
     /** Fields of API.md 1.1 this version does not act on yet: refused rather than silently ignored. */
-    private static final Set<String> NOT_YET = Set.of("headers", "webhook");
+    private static final Set<String> NOT_YET = Set.of("webhook");
 
     private JobFields() {
     }
@@ -46,7 +47,8 @@ final class JobFields {
                 errors.add(ValidationError.ofField("paused", "must be true or false"));
             }
         }
-        return new JobStore.Settings(label, level == null ? 0 : level, limit, startPaused);
+        RequestHeaders headers = HeadersField.of(root.get("headers"), errors);
+        return new JobStore.Settings(label, level == null ? 0 : level, limit, startPaused, headers);
     }
 
     /** A PATCH body (JSON merge patch): only what it names changes; {@code null} removes a label or a limit. */

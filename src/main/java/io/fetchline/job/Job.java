@@ -1,12 +1,15 @@
 package io.fetchline.job;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
  * A job as users see it. {@code bytesExpected} is null while any item's size is unknown.
  *
  * @param maxBytesPerSecond the job's bandwidth limit, or null for none
+ * @param headerNames the names of the job's request headers, in the order given; their values stay in the store
+ *     and with the transfers that send them
  */
 public record Job(
         UUID id,
@@ -19,7 +22,12 @@ public record Job(
         long bytesDownloaded,
         Long bytesExpected,
         int priority,
-        Long maxBytesPerSecond) {
+        Long maxBytesPerSecond,
+        List<String> headerNames) {
+
+    public Job {
+        headerNames = List.copyOf(headerNames);
+    }
 
     public String directory() {
         return id.toString();
@@ -31,6 +39,6 @@ public record Job(
 
     public Job with(Progress progress) {
         return new Job(id, label, state, createdAt, startedAt, finishedAt, progress.counts(),
-                progress.bytesDownloaded(), progress.bytesExpected(), priority, maxBytesPerSecond);
+                progress.bytesDownloaded(), progress.bytesExpected(), priority, maxBytesPerSecond, headerNames);
     }
 }

@@ -54,7 +54,12 @@ public class JobStore {
     }
 
     /** What a job starts with besides its items. */
-    public record Settings(String label, int priority, Long maxBytesPerSecond, boolean paused) {
+    public record Settings(String label, int priority, Long maxBytesPerSecond, boolean paused,
+            RequestHeaders headers) {
+
+        public Settings(String label, int priority, Long maxBytesPerSecond, boolean paused) {
+            this(label, priority, maxBytesPerSecond, paused, RequestHeaders.NONE);
+        }
     }
 
     @Transactional
@@ -62,8 +67,8 @@ public class JobStore {
             String requestSha256) {
         jdbc.sql("""
                 INSERT INTO jobs (id, label, state, priority, max_bytes_per_second, created_at, item_count,
-                    idempotency_key, request_sha256)
-                VALUES (:id, :label, :state, :priority, :limit, :createdAt, :count, :key, :hash)""")
+                    idempotency_key, request_sha256, request_headers)
+                VALUES (:id, :label, :state, :priority, :limit, :createdAt, :count, :key, :hash, :headers)""")
                 .param("id", id)
                 .param("label", settings.label())
                 .param("state", (settings.paused() ? JobState.PAUSED : JobState.QUEUED).name())
@@ -73,6 +78,7 @@ public class JobStore {
                 .param("count", items.size())
                 .param("key", idempotencyKey)
                 .param("hash", requestSha256)
+                .param("headers", settings.headers().block())
                 .update();
         long seq = seqOf(id);
         // Positional rows sent a thousand at a time: the heap holds one slice of parameters, not a map for each of
@@ -109,6 +115,19 @@ public class JobStore {
         return jdbc.sql("SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = :id")
                 .param("id", id)
                 .query(this::jobRow)
+                .optional();
+    }
+
+    /** What the transfers of a job send and how fast they may read. */
+    public record FetchSettings(RequestHeaders headers, Long maxBytesPerSecond) {
+    }
+
+    /** The job's request headers, values included, and its bandwidth limit; empty for an unknown job. */
+    public Optional<FetchSettings> fetchSettings(UUID id) {
+        return jdbc.sql("SELECT request_headers, max_bytes_per_second FROM jobs WHERE id = :id")
+                .param("id", id)
+                .query((rs, n) -> new FetchSettings(RequestHeaders.ofBlock(rs.getString("request_headers")),
+                        (Long) rs.getObject("max_bytes_per_second", Long.class)))
                 .optional();
     }
 
@@ -467,7 +486,7 @@ public class JobStore {
     }
 
     private static final String JOB_COLUMNS = "id, label, state, priority, max_bytes_per_second, created_at,"
-            + " started_at, finished_at, item_count";
+            + " started_at, finished_at, item_count, request_headers";
 
     private Job jobRow(ResultSet rs, int row) throws SQLException {
         return new Job(
@@ -481,7 +500,8 @@ public class JobStore {
                 0,
                 null,
                 rs.getInt("priority"),
-                (Long) rs.getObject("max_bytes_per_second", Long.class));
+                (Long) rs.getObject("max_bytes_per_second", Long.class),
+                RequestHeaders.namesOfBlock(rs.getString("request_headers")));
     }
 
     private Item itemRow(UUID jobId, ResultSet rs) throws SQLException {
