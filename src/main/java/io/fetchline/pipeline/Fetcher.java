@@ -357,15 +357,20 @@ final class Fetcher implements Runnable {
             allowance = Math.min(allowance, bandwidth.quantum());
         }
         BooleanSupplier stopped = () -> transfer.stop() != null;
-        boolean fromJob = job != null && job.take(allowance, stopped);
-        boolean fromAll = bandwidth != null && bandwidth.take(allowance, stopped);
-        int read = body.read(buffer, offset, allowance);
-        int unread = allowance - Math.max(read, 0);
-        if (fromJob) {
-            job.giveBack(unread);
+        int fromJob = job == null ? 0 : job.take(allowance, stopped);
+        if (fromJob > 0) {
+            allowance = fromJob;
         }
-        if (fromAll) {
-            bandwidth.giveBack(unread);
+        int fromAll = bandwidth == null ? 0 : bandwidth.take(allowance, stopped);
+        if (fromAll > 0) {
+            allowance = fromAll;
+        }
+        int read = body.read(buffer, offset, allowance);
+        if (fromJob > 0) {
+            job.giveBack(fromJob - Math.max(read, 0));
+        }
+        if (fromAll > 0) {
+            bandwidth.giveBack(fromAll - Math.max(read, 0));
         }
         return read;
     }

@@ -49,27 +49,30 @@ final class TokenBucket {
     }
 
     /**
-     * Takes an allowance of {@code bytes} (at most {@link #quantum()}), waiting until the bucket holds it. Returns
-     * early, without taking, once the limit is lifted or {@code stopped} says the reader's transfer ends.
+     * Takes an allowance of {@code bytes}, or of what the bucket holds at most if that is less (the limit was
+     * lowered since the reader sized its read), waiting until the bucket holds it.
      *
-     * @return whether it took them; the reader gives back what it did not read of them with {@link #giveBack}
+     * @return the bytes taken, which the reader may read and gives back what it did not read of with
+     *     {@link #giveBack}; 0 when it took nothing, as the limit was lifted or {@code stopped} says the reader's
+     *     transfer ends
      */
-    boolean take(int bytes, BooleanSupplier stopped) throws InterruptedException {
+    int take(int bytes, BooleanSupplier stopped) throws InterruptedException {
         lock.lock();
         try {
             while (rate > 0) {
+                int wanted = (int) Math.min(bytes, capacity);
                 refill(System.nanoTime());
-                if (tokens >= bytes) {
-                    tokens -= bytes;
-                    return true;
+                if (tokens >= wanted) {
+                    tokens -= wanted;
+                    return wanted;
                 }
                 if (stopped.getAsBoolean()) {
-                    return false;
+                    return 0;
                 }
-                long missing = (long) Math.ceil((bytes - tokens) * NANOS_PER_SECOND / rate);
+                long missing = (long) Math.ceil((wanted - tokens) * NANOS_PER_SECOND / rate);
                 changed.awaitNanos(Math.min(Math.max(missing, 1), WAIT_SLICE_NANOS));
             }
-            return false;
+            return 0;
         } finally {
             lock.unlock();
         }

@@ -80,7 +80,7 @@ class BandwidthTests extends FetchlineTest {
         rates.assertWindows(loweredAt + SETTLES.toNanos(), liftedAt, secondLimit, TOLERANCE, 3);
         // At the lowered limit the rest would take this long; lifted, the origin's own pace decides.
         Duration atLoweredLimit = Duration.ofSeconds(left / secondLimit);
-        assertThat(Duration.ofNanos(lifted)).as("the last %d bytes after the limit was lifted", left)
+        assertThat(Duration.ofNanos(lifted)).as("the last %d bytes after the limit was lifted; %s", left, rates)
                 .isLessThan(atLoweredLimit.dividedBy(3));
     }
 

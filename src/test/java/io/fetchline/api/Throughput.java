@@ -110,13 +110,15 @@ final class Throughput {
             rates.add(String.format(Locale.ROOT, "%.0f", rate));
         }
         String described = "rates of two-second windows, expected " + expected + " B/s ± "
-                + Math.round(tolerance * 100) + " %: " + rates + "; samples " + describe();
+                + Math.round(tolerance * 100) + " %: " + rates + "; samples " + this;
         assertThat(values).as(described).hasSizeGreaterThanOrEqualTo(minWindows)
                 .allSatisfy(rate -> assertThat(rate).as(described)
                         .isBetween(expected * (1 - tolerance), expected * (1 + tolerance)));
     }
 
-    private String describe() {
+    /** Every sample, as milliseconds since the first and bytes. */
+    @Override
+    public String toString() {
         long t0 = samples.get(0).at();
         List<String> shown = new ArrayList<>();
         for (Sample sample : samples) {

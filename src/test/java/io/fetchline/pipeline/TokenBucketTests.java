@@ -1,0 +1,51 @@
+package io.fetchline.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+/** The bandwidth limit's bucket on its own, with real threads and the real clock. */
+class TokenBucketTests {
+
+    private static final int MiB = 1024 * 1024;
+
+    @Test
+    void aFullBucketLetsThroughNoMoreThanATwentiethOfASecondAheadOfTheRate() {
+        TokenBucket bucket = new TokenBucket(MiB);
+        long taken = 0;
+        long start = System.nanoTime();
+        long half = Duration.ofMillis(500).toNanos();
+
+        while (System.nanoTime() - start < half) {
+            taken += assertTimeoutPreemptively(Duration.ofSeconds(1), () -> bucket.take(bucket.quantum(), () -> false));
+        }
+
+        // Half a second at the rate, the bucket's twentieth of a second, and the read that crossed the half.
+        assertThat(taken).isLessThanOrEqualTo(MiB / 2 + MiB / 20 + bucket.quantum())
+                .isGreaterThanOrEqualTo((long) (MiB / 2 * 0.9));
+    }
+
+    @Test
+    void aReadSizedForAHigherLimitGetsWhatTheLoweredOneAllows() {
+        TokenBucket bucket = new TokenBucket(MiB);
+        int sized = bucket.quantum();
+        bucket.rate(1024);
+
+        int taken = assertTimeoutPreemptively(Duration.ofSeconds(1), () -> bucket.take(sized, () -> false));
+
+        assertThat(taken).isEqualTo(bucket.quantum()).isLessThan(sized);
+    }
+
+    @Test
+    void aLiftedLimitTakesNothingAndLetsEveryReadThrough() {
+        TokenBucket bucket = new TokenBucket(1024);
+        bucket.rate(0);
+
+        int taken = assertTimeoutPreemptively(Duration.ofSeconds(1), () -> bucket.take(64 * 1024, () -> false));
+
+        assertThat(taken).isZero();
+    }
+}
