@@ -15,17 +15,19 @@ class TokenBucketTests {
     @Test
     void aFullBucketLetsThroughNoMoreThanATwentiethOfASecondAheadOfTheRate() {
         TokenBucket bucket = new TokenBucket(MiB);
-        long taken = 0;
-        long start = System.nanoTime();
         long half = Duration.ofMillis(500).toNanos();
 
-        while (System.nanoTime() - start < half) {
-            taken += assertTimeoutPreemptively(Duration.ofSeconds(1), () -> bucket.take(bucket.quantum(), () -> false));
-        }
+        long taken = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            long sum = 0;
+            for (long start = System.nanoTime(); System.nanoTime() - start < half; ) {
+                sum += bucket.take(bucket.quantum(), () -> false);
+            }
+            return sum;
+        });
 
-        // Half a second at the rate, the bucket's twentieth of a second, and the read that crossed the half.
-        assertThat(taken).isLessThanOrEqualTo(MiB / 2 + MiB / 20 + bucket.quantum())
-                .isGreaterThanOrEqualTo((long) (MiB / 2 * 0.9));
+        // Half a second at the rate, the bucket's twentieth of a second, and the read that crossed the half; a
+        // loaded machine may take less, never more.
+        assertThat(taken).isLessThanOrEqualTo(MiB / 2 + MiB / 20 + bucket.quantum()).isGreaterThan(MiB / 4);
     }
 
     @Test
