@@ -8,7 +8,7 @@ import java.util.function.BooleanSupplier;
 /**
  * A bandwidth limit as a token bucket of bytes, shared by the threads that read through it. A reader takes its
  * allowance before it reads, waiting while the bucket holds too little, and gives back what it did not read; so
- * the bytes read never run ahead of the tokens by more than the bucket holds, a twentieth of a second of the rate.
+ * the bytes read never run ahead of the tokens by more than the bucket holds, a tenth of a second of the rate.
  * The wait blocks the reading thread: the body stays in the socket, and TCP slows the sender, so throttling holds
  * no buffer of its own. The rate changes in place, waking every waiter, so a new limit holds at once for the
  * transfers already reading.
@@ -97,8 +97,9 @@ final class TokenBucket {
         try {
             refill(System.nanoTime());
             rate = Math.max(0, bytesPerSecond);
-            // A twentieth of a second: a full bucket adds 2.5 % to any two seconds, and keeps progress smooth.
-            capacity = Math.max(MIN_QUANTUM, rate / 20);
+            // A tenth of a second: a full bucket adds at most 5 % to any two seconds, so progress stays smooth, and
+            // a reader that a busy machine holds up for less than that loses none of its rate.
+            capacity = Math.max(MIN_QUANTUM, rate / 10);
             quantum = (int) Math.min(MAX_QUANTUM, capacity);
             tokens = Math.min(tokens, capacity);
             changed.signalAll();
