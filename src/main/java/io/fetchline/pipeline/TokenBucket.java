@@ -21,7 +21,7 @@ final class TokenBucket {
 
     /** The largest read one allowance covers: more only adds burst, as reads are cheap at any rate worth limiting. */
     private static final int MAX_QUANTUM = 64 * 1024;
-    private static final int MIN_QUANTUM = 64;
+    private static final int MIN_QUANTUM = 16;
     /** How long a waiter sleeps at most before it looks again whether its transfer was stopped. */
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
@@ -99,8 +99,10 @@ final class TokenBucket {
             rate = Math.max(0, bytesPerSecond);
             // A tenth of a second: a full bucket adds at most 5 % to any two seconds, so progress stays smooth, and
             // a reader that a busy machine holds up for less than that loses none of its rate.
-            capacity = Math.max(MIN_QUANTUM, rate / 10);
-            quantum = (int) Math.min(MAX_QUANTUM, capacity);
+            capacity = Math.max(4 * MIN_QUANTUM, rate / 10);
+            // A read of a quarter of the bucket leaves three quarters of slack: a reader that runs late after
+            // waiting for its allowance finds the tokens that came meanwhile still there.
+            quantum = (int) Math.min(MAX_QUANTUM, Math.max(MIN_QUANTUM, capacity / 4));
             tokens = Math.min(tokens, capacity);
             changed.signalAll();
         } finally {

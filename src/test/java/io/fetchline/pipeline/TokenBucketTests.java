@@ -38,7 +38,8 @@ class TokenBucketTests {
 
         int taken = assertTimeoutPreemptively(Duration.ofSeconds(1), () -> bucket.take(sized, () -> false));
 
-        assertThat(taken).isEqualTo(bucket.quantum()).isLessThan(sized);
+        // At most what the bucket holds at the lower limit: a tenth of a second of it.
+        assertThat(taken).isPositive().isLessThanOrEqualTo(1024 / 10).isLessThan(sized);
     }
 
     @Test
