@@ -27,7 +27,7 @@ final class Bodies {
                     description = "the job's bandwidth limit; null for none") Long maxBytesPerSecond,
             @Schema(types = {"boolean", "null"}, defaultValue = "false",
                     description = "create the job PAUSED: nothing starts until resumed") Boolean paused,
-            @Schema(description = "not supported by this version: a non-empty value is 400")
+            @Schema(description = "sent with every request of the job's items; values are never shown")
             Map<String, String> headers,
             @Schema(types = {"object", "null"}, description = "called when the job ends") SubmittedWebhook webhook) {
     }

@@ -9,6 +9,7 @@ import org.springframework.http.HttpStatus;
 import io.fetchline.fetch.Urls;
 import io.fetchline.job.JobStore;
 import io.fetchline.job.Webhook;
+import io.fetchline.job.RequestHeaders;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -22,8 +23,6 @@ final class JobFields {
     static final long MIN_BYTES_PER_SECOND = 1024;
     private static final int MAX_LABEL = 1000;
     private static final Set<String> PATCHABLE = Set.of("label", "priority", "maxBytesPerSecond");
-    /** Fields of API.md 1.1 this version does not act on yet: refused rather than silently ignored. */
-    private static final Set<String> NOT_YET = Set.of("headers");
     private static final Set<String> WEBHOOK_FIELDS = Set.of("url", "secret");
 
     private JobFields() {
@@ -31,12 +30,6 @@ final class JobFields {
 
     /** The settings of a submission's JSON body; the caller throws when {@code errors} is not empty. */
     static JobStore.Settings atSubmit(JsonNode root, List<ValidationError> errors) {
-        for (String field : NOT_YET) {
-            JsonNode value = root.get(field);
-            if (value != null && !value.isNull() && !(value.isObject() && value.isEmpty())) {
-                errors.add(ValidationError.ofField(field, "not supported by this version of Fetchline"));
-            }
-        }
         String label = label(root.get("label"), errors);
         JsonNode priority = root.get("priority");
         Integer level = priority == null || priority.isNull() ? Integer.valueOf(0) : priority(priority, errors);
@@ -50,8 +43,9 @@ final class JobFields {
                 errors.add(ValidationError.ofField("paused", "must be true or false"));
             }
         }
+        RequestHeaders headers = HeadersField.of(root.get("headers"), errors);
         Webhook webhook = webhook(root.get("webhook"), errors);
-        return new JobStore.Settings(label, level == null ? 0 : level, limit, startPaused, webhook);
+        return new JobStore.Settings(label, level == null ? 0 : level, limit, startPaused, headers, webhook);
     }
 
     /** A PATCH body (JSON merge patch): only what it names changes; {@code null} removes a label or a limit. */

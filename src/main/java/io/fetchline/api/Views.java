@@ -3,6 +3,7 @@ package io.fetchline.api;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -53,8 +54,7 @@ final class Views {
         return new JobView(job.id().toString(), job.label(), job.state().name(), time(job.createdAt()),
                 time(job.startedAt()), time(job.finishedAt()), job.directory(), job.items(),
                 new Bytes(job.bytesDownloaded(), job.bytesExpected()), job.priority(), job.maxBytesPerSecond(),
-                // Submit refuses request headers until they are built: no job has any.
-                Map.of(), of(job.webhook()));
+                masked(job.headerNames()), of(job.webhook()));
     }
 
     private static WebhookView of(Job.WebhookStatus webhook) {
@@ -66,6 +66,13 @@ final class Views {
         return new ItemView(item.index(), Urls.masked(item.url()), item.state().name(), item.file(), item.bytes(),
                 item.size(), item.sha256(), item.httpStatus(), item.attempts(), item.error(), time(item.startedAt()),
                 time(item.finishedAt()));
+    }
+
+    /** Header names with every value hidden: the values are often credentials, and never leave the service. */
+    private static Map<String, String> masked(List<String> headerNames) {
+        Map<String, String> masked = new LinkedHashMap<>();
+        headerNames.forEach(name -> masked.put(name, "***"));
+        return masked;
     }
 
     static String time(Instant instant) {

@@ -37,12 +37,17 @@ public record FetchlineProperties(
     public record Jobs(@DefaultValue("100000") int maxItems, @DefaultValue("16MB") DataSize maxRequestSize) {
     }
 
+    /**
+     * @param progressInterval how often the bytes of running items are written to the store, which is how fresh
+     *     the byte counts of items and jobs are
+     */
     public record Pipeline(
             @DefaultValue("16") int fetchers,
             @DefaultValue("2") int writers,
             @DefaultValue("1024") int fetchQueueCapacity,
             @DefaultValue("256") int writeQueueCapacity,
-            @DefaultValue("256KB") DataSize chunkSize) {
+            @DefaultValue("256KB") DataSize chunkSize,
+            @DefaultValue("200ms") Duration progressInterval) {
 
         public Pipeline {
             requirePositive("fetchline.pipeline.fetchers", fetchers);
@@ -50,6 +55,7 @@ public record FetchlineProperties(
             requirePositive("fetchline.pipeline.fetch-queue-capacity", fetchQueueCapacity);
             requirePositive("fetchline.pipeline.write-queue-capacity", writeQueueCapacity);
             requirePositive("fetchline.pipeline.chunk-size", chunkSize.toBytes());
+            requirePositive("fetchline.pipeline.progress-interval", progressInterval.toMillis());
         }
     }
 
@@ -61,6 +67,7 @@ public record FetchlineProperties(
      *     show it through {@code io.fetchline.fetch.OriginProxies}, which masks it, never as it is
      * @param noProxy host names, {@code .domain} suffixes, IP addresses and CIDRs reached directly; null to read
      *     {@code no_proxy} when the proxy comes from the environment
+     * @param maxBytesPerSecond all downloads together, or null for no limit; at least 1KB
      */
     public record Fetch(
             @DefaultValue List<String> allowedNetworks,
@@ -74,11 +81,16 @@ public record FetchlineProperties(
             @DefaultValue("8") int perHostConnections,
             String sslBundle,
             String proxy,
-            List<String> noProxy) {
+            List<String> noProxy,
+            DataSize maxBytesPerSecond) {
 
         public Fetch {
             requirePositive("fetchline.fetch.max-attempts", maxAttempts);
             requirePositive("fetchline.fetch.per-host-connections", perHostConnections);
+            if (maxBytesPerSecond != null && maxBytesPerSecond.toBytes() < 1024) {
+                throw new IllegalArgumentException("fetchline.fetch.max-bytes-per-second must be at least 1KB, was "
+                        + maxBytesPerSecond);
+            }
         }
     }
 

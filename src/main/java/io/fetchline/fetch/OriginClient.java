@@ -14,8 +14,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -47,6 +49,9 @@ import io.fetchline.config.FetchlineProperties;
  * client connects to it. {@link OriginConnections} adds the proxies and the certificate authorities.
  */
 public final class OriginClient implements Closeable {
+
+    /** Headers that carry credentials: sent to the origin of the submitted URL only, never after a hop away. */
+    static final Set<String> CREDENTIALS = Set.of("authorization", "cookie", "proxy-authorization");
 
     private final CloseableHttpClient client;
     private final PoolingHttpClientConnectionManager connections;
@@ -91,23 +96,37 @@ public final class OriginClient implements Closeable {
     }
 
     /**
-     * Sends a GET and follows redirects up to the limit, vetting the scheme of every hop.
+     * Opens the response, following redirects. {@code cancellation} stops it from another thread at any point;
+     * the attempt then fails with a {@code CONNECTION} failure that its caller knows to be a stop.
      *
      * @param from bytes already stored; above zero the request asks for the rest with Range and If-Range
      * @param validator ETag or Last-Modified of the stored bytes, null when unknown
      */
-    /**
-     * Opens the response, following redirects. {@code cancellation} stops it from another thread at any point;
-     * the attempt then fails with a {@code CONNECTION} failure that its caller knows to be a stop.
-     */
     public OriginResponse open(URI url, long from, String validator, Cancellation cancellation) throws FetchFailure {
+        return open(url, Map.of(), from, validator, cancellation);
+    }
+
+    /**
+     * As {@link #open(URI, long, String, Cancellation)}, sending {@code headers} with every request: the first
+     * one and each redirect hop, except that credentials ({@link #CREDENTIALS}) go only to the origin of
+     * {@code url}, as curl does. A header named here replaces Fetchline's own (User-Agent), and an Authorization
+     * here replaces the one made from the URL's user and password.
+     */
+    public OriginResponse open(URI url, Map<String, String> headers, long from, String validator,
+            Cancellation cancellation) throws FetchFailure {
         URI target = url;
         String authorization = Urls.basicAuthorization(url);
         for (int hop = 0;; hop++) {
             HttpGet request = new HttpGet(Urls.withoutUserInfo(target));
-            if (authorization != null && sameOrigin(url, target)) {
+            boolean sameOrigin = sameOrigin(url, target);
+            if (authorization != null && sameOrigin) {
                 request.setHeader("Authorization", authorization);
             }
+            headers.forEach((name, value) -> {
+                if (sameOrigin || !CREDENTIALS.contains(name.toLowerCase(Locale.ROOT))) {
+                    request.setHeader(name, value);
+                }
+            });
             if (from > 0) {
                 request.setHeader("Range", "bytes=" + from + "-");
                 if (validator != null && !validator.startsWith("W/")) {
@@ -192,10 +211,6 @@ public final class OriginClient implements Closeable {
                 + proxy.source() + "): " + failure.getMessage(), ex) : failure;
     }
 
-    private static int port(URI target) {
-        return target.getPort() >= 0 ? target.getPort() : "https".equalsIgnoreCase(target.getScheme()) ? 443 : 80;
-    }
-
     private static boolean isRedirect(int status) {
         return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
     }
@@ -262,8 +277,18 @@ public final class OriginClient implements Closeable {
         return new FetchFailure(ErrorCode.CONNECTION, detail, ex);
     }
 
-    private static boolean sameOrigin(URI a, URI b) {
-        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getHost(), b.getHost())
-                && a.getPort() == b.getPort();
+    /** Scheme, host and port alike (RFC 6454), case and a default port spelled out making no difference. */
+    static boolean sameOrigin(URI a, URI b) {
+        String scheme = lower(a.getScheme());
+        return scheme.equals(lower(b.getScheme())) && lower(a.getHost()).equals(lower(b.getHost()))
+                && port(a) == port(b);
+    }
+
+    private static String lower(String text) {
+        return text == null ? "" : text.toLowerCase(Locale.ROOT);
+    }
+
+    private static int port(URI url) {
+        return url.getPort() != -1 ? url.getPort() : "https".equals(lower(url.getScheme())) ? 443 : 80;
     }
 }

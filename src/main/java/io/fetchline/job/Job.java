@@ -1,6 +1,7 @@
 package io.fetchline.job;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -8,6 +9,8 @@ import java.util.UUID;
  *
  * @param maxBytesPerSecond the job's bandwidth limit, or null for none
  * @param webhook where the job's end is announced and how that went, or null for no webhook
+ * @param headerNames the names of the job's request headers, in the order given; their values stay in the store
+ *     and with the transfers that send them
  */
 public record Job(
         UUID id,
@@ -21,7 +24,12 @@ public record Job(
         Long bytesExpected,
         int priority,
         Long maxBytesPerSecond,
+        List<String> headerNames,
         WebhookStatus webhook) {
+
+    public Job {
+        headerNames = List.copyOf(headerNames);
+    }
 
     public String directory() {
         return id.toString();
@@ -42,6 +50,7 @@ public record Job(
 
     public Job with(Progress progress) {
         return new Job(id, label, state, createdAt, startedAt, finishedAt, progress.counts(),
-                progress.bytesDownloaded(), progress.bytesExpected(), priority, maxBytesPerSecond, webhook);
+                progress.bytesDownloaded(), progress.bytesExpected(), priority, maxBytesPerSecond, headerNames,
+                webhook);
     }
 }

@@ -56,10 +56,11 @@ public class JobStore {
     }
 
     /** What a job starts with besides its items; {@code webhook} may be null. */
-    public record Settings(String label, int priority, Long maxBytesPerSecond, boolean paused, Webhook webhook) {
+    public record Settings(String label, int priority, Long maxBytesPerSecond, boolean paused,
+            RequestHeaders headers, Webhook webhook) {
 
         public Settings(String label, int priority, Long maxBytesPerSecond, boolean paused) {
-            this(label, priority, maxBytesPerSecond, paused, null);
+            this(label, priority, maxBytesPerSecond, paused, RequestHeaders.NONE, null);
         }
     }
 
@@ -68,9 +69,9 @@ public class JobStore {
             String requestSha256) {
         jdbc.sql("""
                 INSERT INTO jobs (id, label, state, priority, max_bytes_per_second, created_at, item_count,
-                    idempotency_key, request_sha256, webhook_url, webhook_secret)
-                VALUES (:id, :label, :state, :priority, :limit, :createdAt, :count, :key, :hash, :webhookUrl,
-                    :webhookSecret)""")
+                    idempotency_key, request_sha256, request_headers, webhook_url, webhook_secret)
+                VALUES (:id, :label, :state, :priority, :limit, :createdAt, :count, :key, :hash, :headers,
+                    :webhookUrl, :webhookSecret)""")
                 .param("id", id)
                 .param("label", settings.label())
                 .param("state", (settings.paused() ? JobState.PAUSED : JobState.QUEUED).name())
@@ -80,6 +81,7 @@ public class JobStore {
                 .param("count", items.size())
                 .param("key", idempotencyKey)
                 .param("hash", requestSha256)
+                .param("headers", settings.headers().block())
                 .param("webhookUrl", settings.webhook() == null ? null : settings.webhook().url())
                 .param("webhookSecret", settings.webhook() == null ? null : settings.webhook().secret())
                 .update();
@@ -118,6 +120,19 @@ public class JobStore {
         return jdbc.sql("SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = :id")
                 .param("id", id)
                 .query(this::jobRow)
+                .optional();
+    }
+
+    /** What the transfers of a job send and how fast they may read. */
+    public record FetchSettings(RequestHeaders headers, Long maxBytesPerSecond) {
+    }
+
+    /** The job's request headers, values included, and its bandwidth limit; empty for an unknown job. */
+    public Optional<FetchSettings> fetchSettings(UUID id) {
+        return jdbc.sql("SELECT request_headers, max_bytes_per_second FROM jobs WHERE id = :id")
+                .param("id", id)
+                .query((rs, n) -> new FetchSettings(RequestHeaders.ofBlock(rs.getString("request_headers")),
+                        (Long) rs.getObject("max_bytes_per_second", Long.class)))
                 .optional();
     }
 
@@ -487,7 +502,7 @@ public class JobStore {
     }
 
     private static final String JOB_COLUMNS = "id, label, state, priority, max_bytes_per_second, created_at,"
-            + " started_at, finished_at, item_count, webhook_url,"
+            + " started_at, finished_at, item_count, request_headers, webhook_url,"
             + " (SELECT d.state FROM webhook_deliveries d WHERE d.seq = jobs.webhook_delivery) AS webhook_state,"
             + " (SELECT d.attempts FROM webhook_deliveries d WHERE d.seq = jobs.webhook_delivery) AS webhook_attempts";
 
@@ -504,6 +519,7 @@ public class JobStore {
                 null,
                 rs.getInt("priority"),
                 (Long) rs.getObject("max_bytes_per_second", Long.class),
+                RequestHeaders.namesOfBlock(rs.getString("request_headers")),
                 webhook(rs));
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +44,11 @@ final class Fetcher implements Runnable {
     private final Storage storage;
     private final FetchlineMetrics metrics;
     private final Long maxFileSize;
+    /** The limit of all downloads together, or null. */
+    private final TokenBucket bandwidth;
 
-    Fetcher(Pipeline pipeline, OriginClient client, Storage storage, FetchlineMetrics metrics, Long maxFileSize) {
+    Fetcher(Pipeline pipeline, OriginClient client, Storage storage, FetchlineMetrics metrics, Long maxFileSize,
+            TokenBucket bandwidth) {
         this.pipeline = pipeline;
         this.fetchQueue = pipeline.fetchQueue();
         this.writeQueues = pipeline.writeQueues();
@@ -53,6 +57,7 @@ final class Fetcher implements Runnable {
         this.storage = storage;
         this.metrics = metrics;
         this.maxFileSize = maxFileSize;
+        this.bandwidth = bandwidth;
     }
 
     @Override
@@ -81,10 +86,12 @@ final class Fetcher implements Runnable {
         pipeline.transfers().start(transfer);
         MDC.put("job", item.jobId().toString());
         MDC.put("item", Integer.toString(item.index()));
+        JobSettings.Entry settings = null;
         try {
             // Stopped before it started (its job paused or cancelled a moment ago): the finisher lets go of it.
             if (transfer.stop() == null) {
-                download(transfer);
+                settings = pipeline.jobSettings().acquire(item.jobId());
+                download(transfer, settings);
             }
         } catch (FetchFailure failure) {
             transfer.failure = failure;
@@ -101,6 +108,9 @@ final class Fetcher implements Runnable {
                     "unexpected " + unexpected.getClass().getSimpleName() + " while fetching; see the service log",
                     unexpected);
         } finally {
+            if (settings != null) {
+                pipeline.jobSettings().release(item.jobId());
+            }
             MDC.remove("job");
             MDC.remove("item");
         }
@@ -110,11 +120,11 @@ final class Fetcher implements Runnable {
         writeQueues.put(last);
     }
 
-    private void download(Transfer transfer) throws FetchFailure, InterruptedException {
+    private void download(Transfer transfer, JobSettings.Entry settings) throws FetchFailure, InterruptedException {
         Item item = transfer.item;
         long from = storedBytes(transfer);
-        try (OriginResponse response = client.open(URI.create(item.url()), from, from > 0 ? transfer.validator : null,
-                transfer.cancellation)) {
+        try (OriginResponse response = client.open(URI.create(item.url()), settings.headers.values(), from,
+                from > 0 ? transfer.validator : null, transfer.cancellation)) {
             transfer.httpStatus = response.status();
             from = acceptRange(transfer, response, from);
             if (from < 0) {
@@ -136,7 +146,7 @@ final class Fetcher implements Runnable {
             }
             name(transfer, response.header("Content-Disposition"));
             open(transfer, from);
-            stream(transfer, response.body(), from);
+            stream(transfer, settings, response.body(), from);
         } catch (IOException ex) {
             throw transfer.stop() != null ? new FetchFailure(ErrorCode.CONNECTION, "stopped", ex)
                     : client.failureOf(ex);
@@ -273,7 +283,8 @@ final class Fetcher implements Runnable {
         }
     }
 
-    private void stream(Transfer transfer, InputStream body, long from) throws FetchFailure, InterruptedException {
+    private void stream(Transfer transfer, JobSettings.Entry settings, InputStream body, long from)
+            throws FetchFailure, InterruptedException {
         long offset = from;
         while (true) {
             byte[] buffer = pool.take();
@@ -282,7 +293,10 @@ final class Fetcher implements Runnable {
             boolean eof = false;
             try {
                 while (length < buffer.length) {
-                    int read = body.read(buffer, length, buffer.length - length);
+                    // Read on every pass: a PATCH sets, changes or lifts the job's limit while the body streams.
+                    TokenBucket job = settings.bucket();
+                    int read = job == null && bandwidth == null ? body.read(buffer, length, buffer.length - length)
+                            : throttledRead(transfer, job, body, buffer, length);
                     if (read < 0) {
                         eof = true;
                         break;
@@ -291,6 +305,9 @@ final class Fetcher implements Runnable {
                 }
             } catch (IOException ex) {
                 error = ex;
+            } catch (InterruptedException ex) {
+                pool.give(buffer);
+                throw ex;
             }
             if (length > 0) {
                 if (maxFileSize != null && offset + length > maxFileSize) {
@@ -324,6 +341,38 @@ final class Fetcher implements Runnable {
         if (transfer.size == null) {
             transfer.size = offset;
         }
+    }
+
+    /**
+     * Reads what the job's limit, then the limit of all downloads, allow now, waiting for it on this thread. The job
+     * comes first: a transfer waiting for its job's turn holds none of the bandwidth that other jobs share.
+     */
+    private int throttledRead(Transfer transfer, TokenBucket job, InputStream body, byte[] buffer, int offset)
+            throws IOException, InterruptedException {
+        int allowance = buffer.length - offset;
+        if (job != null) {
+            allowance = Math.min(allowance, job.quantum());
+        }
+        if (bandwidth != null) {
+            allowance = Math.min(allowance, bandwidth.quantum());
+        }
+        BooleanSupplier stopped = () -> transfer.stop() != null;
+        int fromJob = job == null ? 0 : job.take(allowance, stopped);
+        if (fromJob > 0) {
+            allowance = fromJob;
+        }
+        int fromAll = bandwidth == null ? 0 : bandwidth.take(allowance, stopped);
+        if (fromAll > 0) {
+            allowance = fromAll;
+        }
+        int read = body.read(buffer, offset, allowance);
+        if (fromJob > 0) {
+            job.giveBack(fromJob - Math.max(read, 0));
+        }
+        if (fromAll > 0) {
+            bandwidth.giveBack(fromAll - Math.max(read, 0));
+        }
+        return read;
     }
 
     /**

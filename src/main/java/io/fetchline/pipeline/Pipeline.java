@@ -59,6 +59,9 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     private final BlockingQueue<Claimed> fetchQueue;
     private final WriteQueues writeQueues;
     private final ChunkPool pool;
+    private final JobSettings jobSettings;
+    /** All downloads together ({@code fetchline.fetch.max-bytes-per-second}); null when unlimited. */
+    private final TokenBucket bandwidth;
 
     /**
      * Replaced by start and stop, which are synchronized; the worker threads read them only while they run, after
@@ -103,6 +106,9 @@ public class Pipeline implements SmartLifecycle, JobEvents {
         int buffers = config.writeQueueCapacity() + 2 * config.fetchers() + config.writers();
         requireRoomFor(buffers, chunkSize, Runtime.getRuntime().maxMemory());
         this.pool = new ChunkPool(buffers, chunkSize);
+        this.jobSettings = new JobSettings(store);
+        this.bandwidth = fetchConfig.maxBytesPerSecond() == null ? null
+                : new TokenBucket(fetchConfig.maxBytesPerSecond().toBytes());
     }
 
     /**
@@ -130,7 +136,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
 
         node = Node.start(lease);
         transfers = new Transfers();
-        recorder = new ProgressRecorder(claims, ends, progress, transfers, node, job -> {
+        recorder = new ProgressRecorder(claims, ends, progress, transfers, node, config.progressInterval(), job -> {
             Dispatcher current = dispatcher;
             if (current != null) {
                 current.itemsReleased(job);
@@ -152,7 +158,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
             writers.execute(new Writer(this, writeQueues.of(i), finisher, metrics, storage));
         }
         for (int i = 0; i < config.fetchers(); i++) {
-            fetchers.execute(new Fetcher(this, client, storage, metrics, maxFileSize));
+            fetchers.execute(new Fetcher(this, client, storage, metrics, maxFileSize, bandwidth));
         }
         Thread warmUp = new Thread(Transfer::warmUpDigest, "digest-warm-up");
         warmUp.setDaemon(true);
@@ -249,6 +255,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
 
     @Override
     public void changed(UUID job) {
+        jobSettings.changed(job);
         Dispatcher current = dispatcher;
         if (current != null) {
             current.jobsChanged();
@@ -257,6 +264,10 @@ public class Pipeline implements SmartLifecycle, JobEvents {
 
     Transfers transfers() {
         return transfers;
+    }
+
+    JobSettings jobSettings() {
+        return jobSettings;
     }
 
     /** Runs {@code completion} once the store knows the transfer's file name: right after the next write. */

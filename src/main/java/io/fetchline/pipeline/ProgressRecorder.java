@@ -35,7 +35,6 @@ import io.fetchline.job.JobProgress;
 final class ProgressRecorder implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(ProgressRecorder.class);
-    private static final Duration TICK = Duration.ofMillis(200);
     /**
      * How long the recorder lets work gather once some is waiting. Each write is a commit that costs the store
      * about a millisecond whatever its size, so writing every ended item at once would make the store the
@@ -58,6 +57,8 @@ final class ProgressRecorder implements Runnable {
         }
     }
 
+    /** How often the byte counts of running transfers go to the store. */
+    private final Duration interval;
     private final Claims claims;
     private final JobEnds ends;
     private final JobProgress progress;
@@ -74,7 +75,8 @@ final class ProgressRecorder implements Runnable {
     private volatile boolean mayStop;
 
     ProgressRecorder(Claims claims, JobEnds ends, JobProgress progress, Transfers transfers, Node node,
-            Consumer<UUID> released) {
+            Duration interval, Consumer<UUID> released) {
+        this.interval = interval;
         this.released = released;
         this.claims = claims;
         this.ends = ends;
@@ -108,7 +110,7 @@ final class ProgressRecorder implements Runnable {
 
     @Override
     public void run() {
-        long nextTick = System.nanoTime() + TICK.toNanos();
+        long nextTick = System.nanoTime() + interval.toNanos();
         long nextRenewal = System.nanoTime() + node.lease().toNanos() / 3;
         while (!mayStop) {
             try {
@@ -124,7 +126,7 @@ final class ProgressRecorder implements Runnable {
             long now = System.nanoTime();
             boolean tick = now - nextTick >= 0;
             if (tick) {
-                nextTick = now + TICK.toNanos();
+                nextTick = now + interval.toNanos();
             }
             boolean renew = now - nextRenewal >= 0;
             if (renew) {
@@ -229,9 +231,9 @@ final class ProgressRecorder implements Runnable {
     }
 
     /** After a failed write: the store may be briefly unavailable, and retrying at once would only spin. */
-    private static void pause() {
+    private void pause() {
         try {
-            Thread.sleep(TICK.toMillis());
+            Thread.sleep(interval.toMillis());
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
         }

@@ -20,7 +20,7 @@ class OriginClientProxyTests {
 
     private static final FetchlineProperties.Fetch CONFIG = new FetchlineProperties.Fetch(List.of("127.0.0.0/8"),
             Duration.ofSeconds(2), Duration.ofSeconds(5), 5, Duration.ofSeconds(1), Duration.ofSeconds(60), 10, null,
-            8, null, null, null);
+            8, null, null, null, null);
 
     @Test
     void aProxyThatRefusesConnectionsIsAConnectionFailureNamingTheProxyButNotItsPassword() throws IOException {

@@ -45,7 +45,7 @@ class WebhookOutboxTests extends FetchlineTest {
     void storeJob() {
         pipeline.stop();
         sql = new JdbcTemplate(dataSource);
-        store.insert(job, new JobStore.Settings("outbox", 0, null, false, new Webhook("http://192.0.2.1/hook", null)),
+        store.insert(job, new JobStore.Settings("outbox", 0, null, false, RequestHeaders.NONE, new Webhook("http://192.0.2.1/hook", null)),
                 Instant.now(), List.of(NewItem.of(URI.create("http://a.test/f0"), null, null)), null, "0".repeat(64));
     }
 
