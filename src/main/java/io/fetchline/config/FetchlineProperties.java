@@ -16,7 +16,8 @@ public record FetchlineProperties(
         @DefaultValue Jobs jobs,
         @DefaultValue Pipeline pipeline,
         @DefaultValue Fetch fetch,
-        @DefaultValue Cluster cluster) {
+        @DefaultValue Cluster cluster,
+        @DefaultValue Events events) {
 
     /**
      * @param fsync force each file to disk before it is renamed into place, and its folder after, so that even a
@@ -74,6 +75,14 @@ public record FetchlineProperties(
 
         public Cluster {
             requirePositive("fetchline.cluster.lease", lease.toMillis());
+        }
+    }
+
+    /** @param keepAlive how long an event stream may stay silent before it gets a comment line */
+    public record Events(@DefaultValue("15s") Duration keepAlive) {
+
+        public Events {
+            requirePositive("fetchline.events.keep-alive", keepAlive.toMillis());
         }
     }
 
