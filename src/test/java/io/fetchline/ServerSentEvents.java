@@ -38,7 +38,7 @@ public final class ServerSentEvents implements AutoCloseable {
 
     private final HttpResponse<InputStream> response;
     private final List<Event> events = new CopyOnWriteArrayList<>();
-    private final List<Long> comments = new CopyOnWriteArrayList<>();
+    private final List<Comment> comments = new CopyOnWriteArrayList<>();
     private final Thread reader;
     private volatile boolean ended;
 
@@ -96,8 +96,17 @@ public final class ServerSentEvents implements AutoCloseable {
         return events.stream().filter(event -> event.name().equals(name)).toList();
     }
 
-    public List<Long> comments() {
+    /** A comment line as received, without its colon; {@code at} as for events. */
+    public record Comment(String text, long at) {
+    }
+
+    public List<Comment> comments() {
         return List.copyOf(comments);
+    }
+
+    /** When each keep-alive comment arrived (System.nanoTime()). */
+    public List<Long> keepAlives() {
+        return comments.stream().filter(comment -> comment.text().contains("keep-alive")).map(Comment::at).toList();
     }
 
     /** Whether the server ended the stream. */
@@ -143,7 +152,7 @@ public final class ServerSentEvents implements AutoCloseable {
                     name = null;
                     data.clear();
                 } else if (line.startsWith(":")) {
-                    comments.add(System.nanoTime());
+                    comments.add(new Comment(line.substring(1).trim(), System.nanoTime()));
                 } else {
                     int colon = line.indexOf(':');
                     String field = colon < 0 ? line : line.substring(0, colon);

@@ -51,6 +51,7 @@ final class EventStream implements WriteListener, AsyncListener {
     /** Bytes handed to the connection at a time. */
     private static final int MAX_WRITE = 64 * 1024;
     private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OPENED = ": open\n\n".getBytes(StandardCharsets.UTF_8);
 
     /** A job resource's JSON, and whether it shows the job in a terminal state. */
     record Shown(byte[] json, boolean terminal) {
@@ -84,8 +85,13 @@ final class EventStream implements WriteListener, AsyncListener {
     /** Set when something arrived or the connection can take more: the events thread then looks at this stream. */
     private volatile boolean poked = true;
     private volatile AsyncContext async;
-    /** Set last when the stream starts, after the snapshot: the events thread writes nothing before. */
     private volatile ServletOutputStream out;
+    /**
+     * Set by the container's first call of onWritePossible, which comes once the request's own dispatch has
+     * returned: before that, the request's thread still works on the response (its filters add headers), and
+     * writing from another thread would race it.
+     */
+    private volatile boolean writable;
 
     private byte[] snapshot;
     private boolean snapshotEnds;
@@ -99,7 +105,8 @@ final class EventStream implements WriteListener, AsyncListener {
 
     private long nextId = 1;
     private long lastWrite;
-    private boolean flushPending = true;
+    private boolean opened;
+    private boolean flushPending;
     private boolean finishing;
     private long wakeAt;
 
@@ -129,10 +136,8 @@ final class EventStream implements WriteListener, AsyncListener {
         async = context;
         context.setTimeout(0);
         context.addListener(this);
-        ServletOutputStream stream = context.getResponse().getOutputStream();
-        stream.setWriteListener(this);
-        out = stream;
-        source.poke();
+        out = context.getResponse().getOutputStream();
+        out.setWriteListener(this);
     }
 
     /** A committed change of the job this stream follows, or of any job; queued for the events thread. */
@@ -188,10 +193,14 @@ final class EventStream implements WriteListener, AsyncListener {
      * this round.
      */
     long pump(long now, Source reads) {
+        ServletOutputStream out = this.out;
+        if (closed.get() || !writable) {
+            // Not started yet: the container's first onWritePossible pokes it.
+            return now + keepAliveNanos;
+        }
         poked = false;
         wakeAt = now + keepAliveNanos;
-        ServletOutputStream out = this.out;
-        if (closed.get() || out == null || !drainInbox()) {
+        if (!drainInbox()) {
             return wakeAt;
         }
         try {
@@ -206,6 +215,11 @@ final class EventStream implements WriteListener, AsyncListener {
                     return wakeAt;
                 }
                 ByteArrayOutputStream next = new ByteArrayOutputStream();
+                if (!opened) {
+                    // Sends the response's headers at once: the container sends nothing on a flush alone.
+                    next.writeBytes(OPENED);
+                    opened = true;
+                }
                 long due = collect(now, next, reads);
                 if (next.size() == 0) {
                     if (now - lastWrite < keepAliveNanos) {
@@ -313,6 +327,7 @@ final class EventStream implements WriteListener, AsyncListener {
 
     @Override
     public void onWritePossible() {
+        writable = true;
         poked = true;
         source.poke();
     }

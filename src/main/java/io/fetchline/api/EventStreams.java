@@ -87,7 +87,7 @@ public class EventStreams implements SmartLifecycle, JobChanges.Listener {
             response.setHeader("Cache-Control", "no-cache");
             // Tells nginx not to buffer the stream.
             response.setHeader("X-Accel-Buffering", "no");
-            AsyncContext async = request.startAsync(request, response);
+            AsyncContext async = request.startAsync();
             stream.start(async);
         } catch (RuntimeException | IOException ex) {
             stream.close();

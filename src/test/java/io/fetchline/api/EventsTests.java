@@ -238,9 +238,9 @@ class EventsTests extends FetchlineTest {
         ServerSentEvents stream = open(jobEvents(id));
         Event snapshot = stream.await(SOON, event -> true);
 
-        await().atMost(SOON).until(() -> stream.comments().size() >= 2);
+        await().atMost(SOON).until(() -> stream.keepAlives().size() >= 2);
 
-        List<Long> comments = stream.comments();
+        List<Long> comments = stream.keepAlives();
         assertThat(Duration.ofNanos(comments.get(0) - snapshot.at())).isBetween(Duration.ofMillis(900),
                 Duration.ofSeconds(5));
         assertThat(Duration.ofNanos(comments.get(1) - comments.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(900));
@@ -275,8 +275,8 @@ class EventsTests extends FetchlineTest {
 
         stream.await(FINISHES, event -> isJob(event, first, "SUCCEEDED"));
         stream.await(FINISHES, event -> isJob(event, second, "FAILED"));
-        int comments = stream.comments().size();
-        await().atMost(SOON).until(() -> stream.comments().size() > comments);
+        int comments = stream.keepAlives().size();
+        await().atMost(SOON).until(() -> stream.keepAlives().size() > comments);
         assertThat(stream.ended()).isFalse();
         assertThat(stream.events()).allMatch(event -> event.name().equals("job"));
         assertThat(stream.events()).anyMatch(event -> isJob(event, first, "QUEUED"));

@@ -2,6 +2,7 @@ package io.fetchline.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -24,13 +25,16 @@ class EventsApiKeyTests extends KeyedFetchlineTest {
                     assertThat(refused.body()).doesNotContain("\"event\"");
                 }
             }
+            long start = System.nanoTime();
             try (ServerSentEvents stream = ServerSentEvents.open(port, path, KEY)) {
                 assertThat(stream.status()).as(path).isEqualTo(200);
                 assertThat(stream.header("Content-Type")).startsWith("text/event-stream");
+                // The answer starts at once, not with the first event or keep-alive (15 s here).
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).as(path).isLessThan(Duration.ofSeconds(8));
             }
         }
         try (ServerSentEvents stream = ServerSentEvents.open(port, "/api/v1/jobs/" + id + "/events", OTHER_KEY)) {
-            assertThat(stream.await(java.time.Duration.ofSeconds(10), event -> true).json().get("id").asString())
+            assertThat(stream.await(Duration.ofSeconds(10), event -> true).json().get("id").asString())
                     .isEqualTo(id);
         }
     }
