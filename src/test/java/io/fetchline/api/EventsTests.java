@@ -181,6 +181,22 @@ class EventsTests extends FetchlineTest {
     }
 
     @Test
+    void aPatchShowsInTheEvents() {
+        origin.file("/events/patch.bin", 1000, 9);
+        String id = submitPaused(List.of(origin.url("/events/patch.bin")));
+        ServerSentEvents stream = open(jobEvents(id));
+        stream.await(SOON, event -> true);
+
+        assertThat(api.patch("/api/v1/jobs/" + id, "application/json", "{\"label\": \"renamed\", \"priority\": 9}")
+                .status()).isEqualTo(200);
+
+        Event patched = stream.await(SOON, event -> event.name().equals("job")
+                && "renamed".equals(event.json().get("label").asString()));
+        assertThat(patched.json().get("priority").asInt()).isEqualTo(9);
+        assertThat(patched.json().get("state").asString()).isEqualTo("PAUSED");
+    }
+
+    @Test
     void aCancelSendsAnItemEventForEachCancelledItemThenTheTerminalEvent() {
         List<String> urls = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
