@@ -107,20 +107,38 @@ class WebPageTests extends FetchlineTest {
     void theFormCreatesAJob() {
         origin.file("/page/form/a.txt", 500, 4);
         origin.file("/page/form/b.txt", 700, 5);
+        String urls = origin.url("/page/form/a.txt") + "\n" + origin.url("/page/form/b.txt");
 
-        browser.find("#urls").sendKeys(origin.url("/page/form/a.txt") + "\n" + origin.url("/page/form/b.txt"));
+        browser.find("#urls").sendKeys(urls);
+        browser.find("#submit-form button[type=submit]").click();
+
+        String plain = awaitAccepted();
+        assertThat(api.job(plain).get("label").isNull()).isTrue();
+        api.awaitState(plain, "SUCCEEDED", FINISHES);
+        assertThat(api.items(plain, "").get("items")).extracting(item -> item.get("url").asString())
+                .containsExactly(origin.url("/page/form/a.txt"), origin.url("/page/form/b.txt"));
+        await().atMost(SOON).until(() -> jobElement(plain) != null && state(jobElement(plain)).equals("Succeeded"));
+        assertThat(browser.find("#urls").getAttribute("value")).isEmpty();
+
+        browser.find("#urls").sendKeys(urls);
         browser.find("#label").sendKeys("from the form");
         browser.find("#submit-form button[type=submit]").click();
 
-        await().atMost(SOON).until(() -> browser.find("#submit-result").getText().contains("accepted"));
-        JsonNode created = api.get("/api/v1/jobs?limit=1").json().get("jobs").get(0);
-        assertThat(created.get("label").asString()).isEqualTo("from the form");
-        String id = created.get("id").asString();
-        api.awaitState(id, "SUCCEEDED", FINISHES);
-        assertThat(api.items(id, "").get("items")).extracting(item -> item.get("url").asString())
-                .containsExactly(origin.url("/page/form/a.txt"), origin.url("/page/form/b.txt"));
-        await().atMost(SOON).until(() -> jobElement(id) != null && state(jobElement(id)).equals("Succeeded"));
-        assertThat(browser.find("#urls").getAttribute("value")).isEmpty();
+        String labelled = awaitAccepted();
+        assertThat(labelled).isNotEqualTo(plain);
+        assertThat(api.job(labelled).get("label").asString()).isEqualTo("from the form");
+        assertThat(api.job(labelled).get("items").get("total").asInt()).isEqualTo(2);
+        await().atMost(SOON).until(() -> jobElement(labelled) != null
+                && jobElement(labelled).findElement(By.cssSelector(".job-title")).getText().equals("from the form"));
+    }
+
+    /** Waits for the form to say its job was accepted, and returns the job's id: the newest job. */
+    private String awaitAccepted() {
+        await().atMost(SOON).until(() -> browser.find("#submit-result").getText().matches("Job .* accepted .*"));
+        String id = api.get("/api/v1/jobs?limit=1").json().get("jobs").get(0).get("id").asString();
+        await().atMost(SOON).until(() -> jobElement(id) != null);
+        browser.script("document.querySelector('#submit-result').textContent = ''");
+        return id;
     }
 
     @Test

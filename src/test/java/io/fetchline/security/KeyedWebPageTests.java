@@ -61,7 +61,7 @@ class KeyedWebPageTests extends KeyedFetchlineTest {
         assertThat(browser.find("#key-section").isDisplayed()).isFalse();
         browser.find("#urls").sendKeys(origin.url("/keyed-page/a.bin"));
         browser.find("#submit-form button[type=submit]").click();
-        await().atMost(SOON).until(() -> browser.find("#submit-result").getText().contains("accepted"));
+        await().atMost(SOON).until(() -> browser.find("#submit-result").getText().matches("Job .* accepted .*"));
         assertThat(api.get("/api/v1/jobs").json().get("total").asInt()).isGreaterThanOrEqualTo(2);
         // Kept nowhere but in the page's memory.
         assertThat(browser.script("return localStorage.length + sessionStorage.length")).isEqualTo(0L);
