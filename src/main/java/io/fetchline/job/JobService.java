@@ -14,7 +14,7 @@ import org.springframework.stereotype.Service;
 
 /**
  * Jobs as the API sees them. Every change is decided by the store first and committed; then the work on jobs
- * hears of it ({@link JobEvents}).
+ * hears of it ({@link JobEvents}), and it is published once on the stream of committed changes ({@link JobChanges}).
  */
 @Service
 public class JobService {
