@@ -175,15 +175,19 @@ function fill(input, value) {
   }
 }
 
+/** Bytes of the expected total while a job runs; once it has ended, the share of its files it got. */
 function progressOf(job) {
+  const items = job.items;
   if (job.state === 'SUCCEEDED') {
     return 100;
+  }
+  if (TERMINAL.has(job.state)) {
+    return items.total === 0 ? 0 : Math.floor((100 * items.succeeded) / items.total);
   }
   const { downloaded, expected } = job.bytes;
   if (expected) {
     return Math.min(100, Math.floor((100 * downloaded) / expected));
   }
-  const items = job.items;
   const done = items.succeeded + items.failed + items.cancelled;
   return items.total === 0 ? 0 : Math.floor((100 * done) / items.total);
 }
@@ -201,7 +205,9 @@ function counts(job) {
     parts.push(`${items.cancelled} cancelled`);
   }
   const bytes = job.bytes;
-  parts.push(bytes.expected === null ? size(bytes.downloaded) : `${size(bytes.downloaded)} of ${size(bytes.expected)}`);
+  // Bytes of failed and cancelled items count as downloaded but not as expected.
+  parts.push(bytes.expected && bytes.expected >= bytes.downloaded
+    ? `${size(bytes.downloaded)} of ${size(bytes.expected)}` : size(bytes.downloaded));
   if (bytes.perSecond) {
     parts.push(`${size(bytes.perSecond)}/s`);
   }

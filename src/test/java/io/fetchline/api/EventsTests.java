@@ -167,7 +167,8 @@ class EventsTests extends FetchlineTest {
         await().atMost(SOON).untilAsserted(() -> assertThat(stream.events("item"))
                 .filteredOn(event -> event.json().get("state").asString().equals("QUEUED"))
                 .extracting(event -> event.json().get("index").asInt()).contains(0, 1));
-        urls.forEach(url -> origin.route(url.substring(url.indexOf("/events"))).bytesPerSecond(0));
+        // Still a second or so to go after the resume, so that the job shows running before it ends.
+        urls.forEach(url -> origin.route(url.substring(url.indexOf("/events"))).bytesPerSecond(1_500_000));
 
         assertThat(api.post("/api/v1/jobs/" + id + "/resume").status()).isEqualTo(202);
 
