@@ -74,8 +74,8 @@ public class Claims {
         // transactions never wait for each other.
         long now = clock.millis();
         for (UUID job : items.stream().map(Item::jobId).filter(mayBeQueued).distinct().sorted().toList()) {
-            int marked = jdbc.sql("UPDATE jobs SET state = :to, started_at = COALESCE(started_at, :at) WHERE id = :id AND state IN "
-                    + StateChanges.Job.START.fromList())
+            int marked = jdbc.sql("UPDATE jobs SET state = :to, started_at = COALESCE(started_at, :at)"
+                    + " WHERE id = :id AND state IN " + StateChanges.Job.START.fromList())
                     .param("to", StateChanges.Job.START.to().name())
                     .param("at", now)
                     .param("id", job)

@@ -34,7 +34,10 @@ public final class Tally {
         return new Tally(byState, 0, 0, total);
     }
 
-    /** Adds {@code items} items in {@code state} holding {@code bytes} in all, {@code unknown} of them of unknown size. */
+    /**
+     * Adds {@code items} items in {@code state} holding {@code bytes} and, as far as known, {@code sizes} in all,
+     * {@code unknown} of them of unknown size.
+     */
     Tally plus(ItemState state, int items, long bytes, long sizes, int unknown) {
         int[] next = byState.clone();
         next[state.ordinal()] += items;

@@ -142,8 +142,8 @@ public class Pipeline implements SmartLifecycle, JobEvents {
         timer.setRemoveOnCancelPolicy(true);
         // Retries still waiting at shutdown go back to the queue with every other claim, not run.
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        dispatcher = new Dispatcher(store, claims, changes, node, recorder, transfers, this::isRunning, fetchQueue, timer,
-                fetchConfig.perHostConnections(), config.fetchers());
+        dispatcher = new Dispatcher(store, claims, changes, node, recorder, transfers, this::isRunning, fetchQueue,
+                timer, fetchConfig.perHostConnections(), config.fetchers());
         fetchers = fixedPool("fetcher", config.fetchers());
         writers = fixedPool("writer", config.writers());
         metrics.bindPipeline(fetchQueue, config.fetchQueueCapacity(), writeQueues, config.writeQueueCapacity(),

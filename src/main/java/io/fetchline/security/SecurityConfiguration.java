@@ -27,8 +27,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * With API keys configured, every request but the open actuator endpoints and the web page's files needs
- * {@code Authorization: Bearer <key>}; without, everything is open. Either way the API stays stateless: no session, no cookie, no login page, no CSRF
- * token, no generated password.
+ * {@code Authorization: Bearer <key>}; without, everything is open. Either way the API stays stateless: no session,
+ * no cookie, no login page, no CSRF token, no generated password.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
