@@ -24,11 +24,17 @@ public final class FetchlineClient {
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final JsonMapper json = JsonMapper.builder().build();
+    private final int port;
     private final String base;
     private volatile String apiKey;
 
     public FetchlineClient(int port) {
+        this.port = port;
         this.base = "http://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
     }
 
     public FetchlineClient withApiKey(String key) {

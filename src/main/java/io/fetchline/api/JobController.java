@@ -280,7 +280,7 @@ public class JobController {
     }
 
     /** An id that is not a UUID is simply not found. */
-    private static UUID jobId(String id) {
+    static UUID jobId(String id) {
         if (!UUID_TEXT.matcher(id).matches()) {
             throw ApiException.notFound("job " + id);
         }

@@ -17,7 +17,8 @@ public record FetchlineProperties(
         @DefaultValue Pipeline pipeline,
         @DefaultValue Fetch fetch,
         @DefaultValue Cluster cluster,
-        @DefaultValue Webhooks webhooks) {
+        @DefaultValue Webhooks webhooks,
+        @DefaultValue Events events) {
 
     /**
      * @param fsync force each file to disk before it is renamed into place, and its folder after, so that even a
@@ -123,6 +124,14 @@ public record FetchlineProperties(
                         + retryDelays);
             }
             retryDelays = List.copyOf(retryDelays);
+        }
+    }
+
+    /** @param keepAlive how long an event stream may stay silent before it gets a comment line */
+    public record Events(@DefaultValue("15s") Duration keepAlive) {
+
+        public Events {
+            requirePositive("fetchline.events.keep-alive", keepAlive.toMillis());
         }
     }
 

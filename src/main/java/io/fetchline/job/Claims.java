@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import javax.sql.DataSource;
@@ -51,13 +52,20 @@ public class Claims {
         this.plain = new JdbcTemplate(dataSource);
     }
 
+    /** As {@link #claim(List, String, Duration, Predicate, Consumer)}, for a caller that does not publish starts. */
+    public List<Claimed> claim(List<Item> items, String owner, Duration lease, Predicate<UUID> mayBeQueued) {
+        return claim(items, owner, lease, mayBeQueued, job -> {
+        });
+    }
+
     /**
      * Claims those of {@code items} that are still queued in a job that is queued or running, and marks those of
-     * their jobs running that may still be queued ({@code mayBeQueued}: the caller knows which it saw running).
-     * Returns what it claimed, in the order given.
+     * their jobs running that may still be queued ({@code mayBeQueued}: the caller knows which it saw running),
+     * telling {@code started} of each job it marked, before the commit. Returns what it claimed, in the order given.
      */
     @Transactional
-    public List<Claimed> claim(List<Item> items, String owner, Duration lease, Predicate<UUID> mayBeQueued) {
+    public List<Claimed> claim(List<Item> items, String owner, Duration lease, Predicate<UUID> mayBeQueued,
+            Consumer<UUID> started) {
         if (items.isEmpty()) {
             return List.of();
         }
@@ -66,12 +74,15 @@ public class Claims {
         // transactions never wait for each other.
         long now = clock.millis();
         for (UUID job : items.stream().map(Item::jobId).filter(mayBeQueued).distinct().sorted().toList()) {
-            jdbc.sql("UPDATE jobs SET state = :to, started_at = COALESCE(started_at, :at) WHERE id = :id AND state IN "
-                    + StateChanges.Job.START.fromList())
+            int marked = jdbc.sql("UPDATE jobs SET state = :to, started_at = COALESCE(started_at, :at)"
+                    + " WHERE id = :id AND state IN " + StateChanges.Job.START.fromList())
                     .param("to", StateChanges.Job.START.to().name())
                     .param("at", now)
                     .param("id", job)
                     .update();
+            if (marked == 1) {
+                started.accept(job);
+            }
         }
         List<Claimed> offered = new ArrayList<>(items.size());
         for (Item item : items) {

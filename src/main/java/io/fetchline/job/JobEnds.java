@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Decides when a job has ended and tells whoever waits for it. The end is announced after it is committed, so a
- * waiter that reads the job after registering can never miss it.
+ * Decides when a job has ended, and tells whoever waits for a job's end once the stream of changes says it ended
+ * (by itself, or cancelled). The end is published after it is committed, so a waiter that reads the job after
+ * registering can never miss it.
  */
 @Component
 public class JobEnds {
@@ -23,21 +24,22 @@ public class JobEnds {
     private static final Logger log = LoggerFactory.getLogger(JobEnds.class);
 
     private final JobStore store;
-    private final JobProgress progress;
+    private final JobChanges changes;
     private final Map<UUID, Set<Waiter>> waiting = new ConcurrentHashMap<>();
     private final List<Consumer<UUID>> listeners = new CopyOnWriteArrayList<>();
 
-    public JobEnds(JobStore store, JobProgress progress) {
+    public JobEnds(JobStore store, JobChanges changes) {
         this.store = store;
-        this.progress = progress;
+        this.changes = changes;
+        changes.subscribe(published -> published.stream().filter(JobChanges.Change::ended)
+                .forEach(change -> ended(change.job())));
     }
 
     /** Ends the job in the state its items decide, if none of them is left to do; true when this call ended it. */
     public boolean settle(UUID job) {
         return store.finishIfDone(job, Instant.now()).map(end -> {
             log.info("Job {} finished: {}", job, end.state());
-            progress.remember(job, end.progress());
-            ended(job);
+            changes.ended(job, end.state(), end.tally());
             return true;
         }).orElse(false);
     }
@@ -59,7 +61,7 @@ public class JobEnds {
     }
 
     /** The job's terminal state is committed: its waiters and listeners go on. */
-    public void ended(UUID job) {
+    private void ended(UUID job) {
         for (Consumer<UUID> listener : listeners) {
             try {
                 listener.accept(job);

@@ -1,101 +1,114 @@
 package io.fetchline.job;
 
-import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
- * Item counts and byte totals of jobs, as status reads show them. Counting a job means reading all its items,
- * which takes hundreds of milliseconds for 100,000 of them, so a running job's last count is served at once and
- * recounted in the background when it is older than a second, or than ten times the last count took; a finished
- * job's count stays until a retry.
- * Clients polling a big job then cost the store one count a second, however often they poll.
+ * Item counts and byte totals of jobs, as status reads show them, kept up to date from the stream of committed
+ * changes ({@link JobChanges}) instead of being counted per read: counting a job means reading all its items, which
+ * takes hundreds of milliseconds for 100,000 of them. A job is counted once, the first time it is asked for; each
+ * recorded item change is then added to its tally; a change that touches many items at once (cancel, retry,
+ * recovery) counts it afresh.
  */
 @Component
-public class JobProgress implements DisposableBean {
+public class JobProgress {
 
-    private static final long STALE_NANOS = Duration.ofSeconds(1).toNanos();
-    /**
-     * A count may take at most a tenth of the time between counts: counting a 100,000-item job every second
-     * would take a good part of a core away from the downloads it reports on.
-     */
-    private static final int QUIET_FACTOR = 10;
     private static final int MAX_JOBS = 10_000;
 
-    /** A count, when it was taken, and how long it took. */
-    private record Counted(Job.Progress progress, long at, long tookNanos) {
-
-        boolean isStale(long now) {
-            return now - at > Math.max(STALE_NANOS, QUIET_FACTOR * tookNanos);
-        }
+    /** A job's tally, and whether the job has ended, after which its items change no more until a retry. */
+    private record Entry(Tally tally, boolean ended) {
     }
 
     private final JobStore store;
-    private final Map<UUID, Counted> counted = new ConcurrentHashMap<>();
-    private final Set<UUID> recounting = ConcurrentHashMap.newKeySet();
-    private final ThreadPoolExecutor counter = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(MAX_JOBS), task -> new Thread(task, "job-counter"),
-            new ThreadPoolExecutor.DiscardPolicy());
+    private final Map<UUID, Entry> tallies = new ConcurrentHashMap<>();
+    /**
+     * Held while item records are committed and added to the tallies, and while a job that may be changing is
+     * counted, so that a count never misses, nor adds twice, a record committed around it.
+     */
+    private final ReentrantLock commits = new ReentrantLock();
 
     public JobProgress(JobStore store) {
         this.store = store;
     }
 
-    /** The job with its items counted, at most about a second ago while it runs. */
+    /** The job with its items counted. */
     public Job of(Job row) {
-        UUID id = row.id();
-        Counted last = counted.get(id);
-        // A count taken once nothing was left to do cannot change until a retry, which forgets it.
-        if (last == null || (row.state().isTerminal() && last.progress().counts().unfinished() > 0)) {
-            return row.with(count(id, row.items().total()));
+        Entry known = tallies.get(row.id());
+        // An ended job whose tally still shows work to do was counted just before its end was committed.
+        if (known == null || (row.state().isTerminal() && known.tally().unfinished() > 0)) {
+            known = row.state().isTerminal() ? countEnded(row.id(), known) : recount(row.id(), false);
         }
-        if (!row.state().isTerminal() && last.isStale(System.nanoTime()) && recounting.add(id)) {
-            counter.execute(() -> {
-                try {
-                    count(id, row.items().total());
-                } finally {
-                    recounting.remove(id);
-                }
-            });
-        }
-        return row.with(last.progress());
+        return row.with(known.tally().progress(row.items().total()));
     }
 
     /**
-     * A count known without a status read asking for it: a new job's, or the one that ended a job. The next status
-     * read then waits for no count of its own.
+     * Counts a job afresh, after a change of many of its items at once; {@code ended} when the job has ended, so that
+     * late records of it are not added.
      */
-    public void remember(UUID id, Job.Progress progress) {
-        long now = System.nanoTime();
-        counted.put(id, new Counted(progress, now, 0));
-    }
-
-    /** The job's items changed outside the pipeline's progress (cancel, retry): count afresh next time. */
-    public void forget(UUID id) {
-        counted.remove(id);
-    }
-
-    @Override
-    public void destroy() {
-        counter.shutdownNow();
-    }
-
-    private Job.Progress count(UUID id, int total) {
-        if (counted.size() >= MAX_JOBS) {
-            counted.clear();
+    Entry recount(UUID id, boolean ended) {
+        commits.lock();
+        try {
+            Entry counted = new Entry(store.tally(id), ended);
+            put(id, counted);
+            return counted;
+        } finally {
+            commits.unlock();
         }
-        long start = System.nanoTime();
-        Job.Progress progress = store.progress(id, total);
-        long end = System.nanoTime();
-        counted.put(id, new Counted(progress, end, end - start));
-        return progress;
+    }
+
+    /**
+     * An ended job takes no records, so it is counted without holding up the recorder; a count that a retry overtook
+     * does not replace the retry's own.
+     */
+    private Entry countEnded(UUID id, Entry stale) {
+        Entry counted = new Entry(store.tally(id), true);
+        return tallies.compute(id, (key, current) -> current == null || current == stale ? counted : current);
+    }
+
+    /** A tally known without counting: a new job's, or the one that ended a job. */
+    void remember(UUID id, Tally tally, boolean ended) {
+        put(id, new Entry(tally, ended));
+    }
+
+    /** The job's items changed where no record says how (recovery): it is counted at its next read. */
+    void forget(UUID id) {
+        tallies.remove(id);
+    }
+
+    /** Items of any job may have changed where no record says how (the pipeline let go of all it held). */
+    void forgetAll() {
+        tallies.clear();
+    }
+
+    /** Runs {@code commit} with no count in between: it commits item records and then adds them. */
+    <T> T committing(Supplier<T> commit) {
+        commits.lock();
+        try {
+            return commit.get();
+        } finally {
+            commits.unlock();
+        }
+    }
+
+    /** Adds one committed change of one item; called while {@link #committing}. */
+    void changed(Item before, Item after) {
+        tallies.computeIfPresent(after.jobId(), (id, entry) -> entry.ended() ? entry
+                : new Entry(entry.tally().changed(before, after), false));
+    }
+
+    private void put(UUID id, Entry entry) {
+        if (tallies.size() >= MAX_JOBS && !tallies.containsKey(id)) {
+            // Ended jobs first: counting one again costs the recorder nothing.
+            tallies.values().removeIf(Entry::ended);
+            if (tallies.size() >= MAX_JOBS) {
+                tallies.clear();
+            }
+        }
+        tallies.put(id, entry);
     }
 }

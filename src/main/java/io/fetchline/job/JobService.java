@@ -14,7 +14,7 @@ import org.springframework.stereotype.Service;
 
 /**
  * Jobs as the API sees them. Every change is decided by the store first and committed; then the work on jobs
- * hears of it ({@link JobEvents}).
+ * hears of it ({@link JobEvents}), and it is published once on the stream of committed changes ({@link JobChanges}).
  */
 @Service
 public class JobService {
@@ -27,12 +27,14 @@ public class JobService {
     private final JobProgress progress;
     private final JobEvents events;
     private final JobEnds ends;
+    private final JobChanges changes;
 
-    public JobService(JobStore store, JobProgress progress, JobEvents events, JobEnds ends) {
+    public JobService(JobStore store, JobProgress progress, JobEvents events, JobEnds ends, JobChanges changes) {
         this.store = store;
         this.progress = progress;
         this.events = events;
         this.ends = ends;
+        this.changes = changes;
     }
 
     /** A submission after validation; {@code idempotencyKey} may be null. */
@@ -77,13 +79,12 @@ public class JobService {
         log.info("Job {} accepted with {} items{}", id, submission.items().size(),
                 submission.settings().paused() ? ", paused" : "");
         // Nothing has run yet: no need to count what was just stored.
-        int total = submission.items().size();
-        Job.Progress none = new Job.Progress(new ItemCounts(total, total, 0, 0, 0, 0), 0, null);
-        progress.remember(id, none);
+        JobState state = submission.settings().paused() ? JobState.PAUSED : JobState.QUEUED;
+        changes.submitted(id, state, submission.items().size());
         if (!submission.settings().paused()) {
             events.queued(id);
         }
-        Job created = store.findJobRow(id).orElseThrow().with(none);
+        Job created = job(id).orElseThrow();
         return new Submitted(created, Outcome.CREATED);
     }
 
@@ -131,9 +132,8 @@ public class JobService {
         // is about to be renamed into place.
         events.cancelled(id, cancelled.getAsInt());
         store.sync();
-        progress.forget(id);
         log.info("Job {} cancelled with {} items unfinished", id, cancelled.getAsInt());
-        ends.ended(id);
+        changes.movedAll(id, JobState.CANCELLED, ItemState.CANCELLED);
         return Control.DONE;
     }
 
@@ -143,6 +143,7 @@ public class JobService {
             events.paused(id);
             store.sync();
             log.info("Job {} paused", id);
+            changes.changed(id, JobState.PAUSED);
         });
     }
 
@@ -151,6 +152,7 @@ public class JobService {
         return control(id, store::resume, state -> state == JobState.QUEUED || state == JobState.RUNNING, () -> {
             store.sync();
             log.info("Job {} resumed", id);
+            changes.changed(id, JobState.QUEUED);
             // A job whose last items ended just as it was paused has nothing left to do.
             if (!ends.settle(id)) {
                 events.queued(id);
@@ -163,6 +165,7 @@ public class JobService {
         return control(id, job -> store.patch(job, patch), state -> false, () -> {
             store.sync();
             events.changed(id);
+            changes.changed(id, null);
         });
     }
 
@@ -170,8 +173,8 @@ public class JobService {
     public Control retry(UUID id) {
         return control(id, store::retry, state -> false, () -> {
             store.sync();
-            progress.forget(id);
             log.info("Job {} retried", id);
+            changes.movedAll(id, JobState.QUEUED, ItemState.QUEUED);
             // A job with nothing to retry is done again at once.
             if (!ends.settle(id)) {
                 events.queued(id);

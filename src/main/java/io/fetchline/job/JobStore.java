@@ -298,7 +298,7 @@ public class JobStore {
     }
 
     /** A job's terminal state, with the count that decided it. */
-    public record Ended(JobState state, Job.Progress progress) {
+    public record Ended(JobState state, Tally tally) {
     }
 
     /**
@@ -307,12 +307,11 @@ public class JobStore {
      */
     @Transactional
     public Optional<Ended> finishIfDone(UUID jobId, Instant finishedAt) {
-        Job.Progress progress = progress(jobId, 0);
-        ItemCounts counts = progress.counts();
-        if (counts.unfinished() > 0) {
+        Tally tally = tally(jobId);
+        if (tally.unfinished() > 0) {
             return Optional.empty();
         }
-        StateChanges.Job ending = StateChanges.Job.ending(counts);
+        StateChanges.Job ending = StateChanges.Job.ending(tally.progress(0).counts());
         int updated = jdbc.sql("""
                 UPDATE jobs SET state = :state, finished_at = :at, started_at = COALESCE(started_at, :at)
                 WHERE id = :id AND state IN""" + " " + ending.fromList())
@@ -324,7 +323,7 @@ public class JobStore {
             return Optional.empty();
         }
         deliveries.announce(jobId, ending.to(), finishedAt);
-        return Optional.of(new Ended(ending.to(), progress));
+        return Optional.of(new Ended(ending.to(), tally));
     }
 
     /**
@@ -472,33 +471,20 @@ public class JobStore {
         return known;
     }
 
-    /** Counts every item of the job by state and sums their bytes: the most expensive query of the store. */
-    public Job.Progress progress(UUID jobId, int total) {
-        int[] byState = new int[ItemState.values().length];
-        long[] sums = new long[3];
+    /** Counts every item of the job by state and sums their bytes and sizes: the most expensive query of the store. */
+    public Tally tally(UUID jobId) {
+        Tally[] tally = {Tally.empty()};
         jdbc.sql("""
                 SELECT state, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, COALESCE(SUM(size), 0) AS s,
                     COUNT(size) AS known
                 FROM items WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) GROUP BY state""")
                 .param("jobId", jobId)
                 .query(rs -> {
-                    ItemState state = ItemState.valueOf(rs.getString("state"));
-                    byState[state.ordinal()] = rs.getInt("n");
-                    sums[0] += rs.getLong("b");
-                    // Failed and cancelled items will never have a size: they do not keep the total unknown.
-                    if (state != ItemState.FAILED && state != ItemState.CANCELLED) {
-                        sums[1] += rs.getLong("s");
-                        sums[2] += rs.getInt("n") - rs.getLong("known");
-                    }
+                    int items = rs.getInt("n");
+                    tally[0] = tally[0].plus(ItemState.valueOf(rs.getString("state")), items, rs.getLong("b"),
+                            rs.getLong("s"), items - rs.getInt("known"));
                 });
-        int counted = 0;
-        for (int n : byState) {
-            counted += n;
-        }
-        ItemCounts counts = new ItemCounts(Math.max(total, counted), byState[0], byState[1], byState[2], byState[3],
-                byState[4]);
-        Long expected = sums[2] == 0 ? sums[1] : null;
-        return new Job.Progress(counts, sums[0], expected);
+        return tally[0];
     }
 
     private static final String JOB_COLUMNS = "id, label, state, priority, max_bytes_per_second, created_at,"

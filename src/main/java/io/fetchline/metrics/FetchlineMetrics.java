@@ -93,6 +93,13 @@ public class FetchlineMetrics {
                 .register(registry);
     }
 
+    /** The number of open event streams, read at each scrape through what the caller binds. */
+    public void bindEvents(IntSupplier subscribers) {
+        Gauge.builder("fetchline.events.subscribers", subscribers::getAsInt)
+                .description("Open event streams")
+                .register(registry);
+    }
+
     /** Not in API.md: shows whether the storage takes O_DIRECT, and how much of the writing bypasses the cache. */
     private static Counter written(MeterRegistry registry, String io) {
         return Counter.builder("fetchline.storage.written.bytes")

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 import io.fetchline.job.Claims;
 import io.fetchline.job.Claims.Claimed;
 import io.fetchline.job.Item;
+import io.fetchline.job.JobChanges;
 import io.fetchline.job.JobState;
 import io.fetchline.job.JobStore;
 
@@ -56,6 +57,7 @@ final class Dispatcher implements Runnable {
 
     private final JobStore store;
     private final Claims claims;
+    private final JobChanges changes;
     private final Node node;
     private final ProgressRecorder recorder;
     private final Transfers transfers;
@@ -98,11 +100,13 @@ final class Dispatcher implements Runnable {
     private final Map<Claimed, Runnable> waiting = new HashMap<>();
     private boolean refreshJobs = true;
 
-    Dispatcher(JobStore store, Claims claims, Node node, ProgressRecorder recorder, Transfers transfers,
+    Dispatcher(JobStore store, Claims claims, JobChanges changes, Node node, ProgressRecorder recorder,
+            Transfers transfers,
             BooleanSupplier running,
             BlockingQueue<Claimed> fetchQueue, ScheduledExecutorService timer, int perHost, int fetchers) {
         this.store = store;
         this.claims = claims;
+        this.changes = changes;
         this.node = node;
         this.recorder = recorder;
         this.transfers = transfers;
@@ -212,7 +216,7 @@ final class Dispatcher implements Runnable {
 
     /** Lets go of a claimed item that will not run now: back to the queue with the bytes it stored. */
     private void release(Claimed claimed) {
-        recorder.record(new Claimed(Transfer.released(claimed.item()), claimed.token()));
+        recorder.record(new Claimed(Transfer.released(claimed.item()), claimed.token()), claimed.item());
     }
 
     /** A fetcher is done with an item: its host slot is free. */
@@ -441,8 +445,11 @@ final class Dispatcher implements Runnable {
             // Most rounds find nothing to park; a transaction for nothing costs the store a commit all the same.
             return List.of();
         }
-        List<Claimed> claimed = claims.claim(items, node.id(), node.lease(), job -> !running.contains(job));
+        List<UUID> started = new ArrayList<>();
+        List<Claimed> claimed = claims.claim(items, node.id(), node.lease(), job -> !running.contains(job),
+                started::add);
         claimed.forEach(item -> running.add(item.item().jobId()));
+        started.forEach(job -> changes.changed(job, JobState.RUNNING));
         return claimed;
     }
 

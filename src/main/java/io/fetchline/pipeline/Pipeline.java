@@ -24,9 +24,9 @@ import io.fetchline.fetch.RetryPolicy;
 import io.fetchline.job.Claims;
 import io.fetchline.job.Claims.Claimed;
 import io.fetchline.job.Item;
+import io.fetchline.job.JobChanges;
 import io.fetchline.job.JobEnds;
 import io.fetchline.job.JobEvents;
-import io.fetchline.job.JobProgress;
 import io.fetchline.job.JobState;
 import io.fetchline.job.JobStore;
 import io.fetchline.metrics.FetchlineMetrics;
@@ -49,7 +49,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     private final JobStore store;
     private final Claims claims;
     private final JobEnds ends;
-    private final JobProgress progress;
+    private final JobChanges changes;
     private final Storage storage;
     private final FetchlineMetrics metrics;
     private final OriginConnections origins;
@@ -72,7 +72,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     private volatile Transfers transfers = new Transfers();
     private volatile Dispatcher dispatcher;
     private Node node;
-    private ProgressRecorder recorder;
+    private volatile ProgressRecorder recorder;
     private ThreadPoolExecutor fetchers;
     private ThreadPoolExecutor writers;
     private ScheduledThreadPoolExecutor timer;
@@ -80,7 +80,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     private Thread recorderThread;
     private OriginClient client;
 
-    public Pipeline(FetchlineProperties properties, JobStore store, Claims claims, JobEnds ends, JobProgress progress,
+    public Pipeline(FetchlineProperties properties, JobStore store, Claims claims, JobEnds ends, JobChanges changes,
             Storage storage,
             FetchlineMetrics metrics, OriginConnections origins,
             @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration shutdownPhase) {
@@ -90,7 +90,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
         this.store = store;
         this.claims = claims;
         this.ends = ends;
-        this.progress = progress;
+        this.changes = changes;
         this.storage = storage;
         this.metrics = metrics;
         this.origins = origins;
@@ -136,7 +136,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
 
         node = Node.start(lease);
         transfers = new Transfers();
-        recorder = new ProgressRecorder(claims, ends, progress, transfers, node, config.progressInterval(), job -> {
+        recorder = new ProgressRecorder(claims, changes, ends, transfers, node, config.progressInterval(), job -> {
             Dispatcher current = dispatcher;
             if (current != null) {
                 current.itemsReleased(job);
@@ -148,8 +148,8 @@ public class Pipeline implements SmartLifecycle, JobEvents {
         timer.setRemoveOnCancelPolicy(true);
         // Retries still waiting at shutdown go back to the queue with every other claim, not run.
         timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        dispatcher = new Dispatcher(store, claims, node, recorder, transfers, this::isRunning, fetchQueue, timer,
-                fetchConfig.perHostConnections(), config.fetchers());
+        dispatcher = new Dispatcher(store, claims, changes, node, recorder, transfers, this::isRunning, fetchQueue,
+                timer, fetchConfig.perHostConnections(), config.fetchers());
         fetchers = fixedPool("fetcher", config.fetchers());
         writers = fixedPool("writer", config.writers());
         metrics.bindPipeline(fetchQueue, config.fetchQueueCapacity(), writeQueues, config.writeQueueCapacity(),
@@ -245,6 +245,10 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     public void cancelled(UUID job, int items) {
         metrics.cancelled(items);
         transfers.stop(job, Transfer.Stop.CANCEL);
+        ProgressRecorder recording = recorder;
+        if (recording != null) {
+            recording.cancelled(job);
+        }
         Dispatcher current = dispatcher;
         if (current != null) {
             current.jobStopped(job, JobState.CANCELLED);
@@ -279,7 +283,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     void ended(Transfer transfer, Item item) {
         transfers.end(transfer);
         if (item != null) {
-            recorder.record(new Claimed(item, transfer.claim));
+            recorder.record(new Claimed(item, transfer.claim), transfer.item);
         } else {
             recorder.mayHaveEnded(transfer.item.jobId());
         }
@@ -289,6 +293,7 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     private void releaseLeftovers() {
         try {
             int released = claims.releaseAll(node.id());
+            changes.releasedAll();
             if (released > 0) {
                 log.info("Left {} more unfinished items queued for the next start", released);
             }

@@ -22,8 +22,8 @@ import io.fetchline.job.Claims;
 import io.fetchline.job.Claims.Claimed;
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemState;
+import io.fetchline.job.JobChanges;
 import io.fetchline.job.JobEnds;
-import io.fetchline.job.JobProgress;
 
 /**
  * The recorder thread: writes the claim holder's item states to the store in batches, each record checked
@@ -31,6 +31,8 @@ import io.fetchline.job.JobProgress;
  * that may be renamed once its name is stored), and whatever arrives while one is written goes in the next: the
  * busier the pipeline, the bigger the batches. The byte counts of running transfers go in once a tick, and the
  * node's leases are renewed every third of a lease. A refused record stops its transfer: its claim is gone.
+ * Each batch is published once committed ({@link JobChanges}), with what each item was before it, so that the
+ * jobs' tallies take the change without counting.
  */
 final class ProgressRecorder implements Runnable {
 
@@ -59,14 +61,23 @@ final class ProgressRecorder implements Runnable {
 
     /** How often the byte counts of running transfers go to the store. */
     private final Duration interval;
+    /** A record waiting for the next write, with the item as it was claimed, should the store hold nothing newer. */
+    private record Pending(Claimed next, Item claimedAs) {
+    }
+
     private final Claims claims;
+    private final JobChanges changes;
     private final JobEnds ends;
-    private final JobProgress progress;
     private final Transfers transfers;
     private final Node node;
     /** Told of jobs whose items went back to the queue, so that they are read again. */
     private final Consumer<UUID> released;
-    private final Map<Key, Claimed> pending = new ConcurrentHashMap<>();
+    private final Map<Key, Pending> pending = new ConcurrentHashMap<>();
+    /**
+     * The last record the store took for each claim that goes on (its item still active): what the next record of
+     * that claim changes. Written by the recorder thread; a cancel forgets its job's.
+     */
+    private final Map<Key, Item> stored = new ConcurrentHashMap<>();
     private final Map<Transfer, Runnable> awaitingName = new ConcurrentHashMap<>();
     /** Jobs whose attempts ended with nothing to record (a cancel, a lost claim): they may have ended now. */
     private final Set<UUID> unsettled = ConcurrentHashMap.newKeySet();
@@ -74,13 +85,13 @@ final class ProgressRecorder implements Runnable {
     /** Set by the pipeline once the writers are done, so that files finishing during shutdown are recorded. */
     private volatile boolean mayStop;
 
-    ProgressRecorder(Claims claims, JobEnds ends, JobProgress progress, Transfers transfers, Node node,
+    ProgressRecorder(Claims claims, JobChanges changes, JobEnds ends, Transfers transfers, Node node,
             Duration interval, Consumer<UUID> released) {
         this.interval = interval;
         this.released = released;
         this.claims = claims;
+        this.changes = changes;
         this.ends = ends;
-        this.progress = progress;
         this.transfers = transfers;
         this.node = node;
     }
@@ -91,9 +102,15 @@ final class ProgressRecorder implements Runnable {
         work.release();
     }
 
-    void record(Claimed item) {
-        pending.merge(Key.of(item), item, ProgressRecorder::latest);
+    /** Records {@code item} with the next write; {@code claimedAs} is the item as its claim was taken. */
+    void record(Claimed item, Item claimedAs) {
+        pending.merge(Key.of(item), new Pending(item, claimedAs), ProgressRecorder::latest);
         work.release();
+    }
+
+    /** The job was cancelled: its claims are gone, and no record of them will be taken again. */
+    void cancelled(UUID job) {
+        stored.keySet().removeIf(key -> key.jobId().equals(job));
     }
 
     /** An attempt of the job ended with nothing to record; the job is looked at with the next write. */
@@ -153,7 +170,7 @@ final class ProgressRecorder implements Runnable {
     }
 
     private synchronized void write(boolean tick) {
-        Map<Key, Claimed> batch = new HashMap<>(pending);
+        Map<Key, Pending> batch = new HashMap<>(pending);
         List<Transfer> named = new ArrayList<>();
         for (Transfer transfer : transfers.all()) {
             // A name is stored as soon as it is reserved, so that the file is usually renamed the moment its last
@@ -163,7 +180,8 @@ final class ProgressRecorder implements Runnable {
                 continue;
             }
             Item progress = transfer.progress();
-            batch.merge(Key.of(transfer), new Claimed(progress, transfer.claim), ProgressRecorder::latest);
+            batch.merge(Key.of(transfer), new Pending(new Claimed(progress, transfer.claim), transfer.item),
+                    ProgressRecorder::latest);
             if (progress.file() != null) {
                 named.add(transfer);
             }
@@ -172,10 +190,20 @@ final class ProgressRecorder implements Runnable {
             settleEnded(batch, Set.of());
             return;
         }
+        List<JobChanges.Recorded> records = new ArrayList<>(batch.size());
+        batch.forEach((key, record) -> records.add(
+                new JobChanges.Recorded(record.next(), stored.getOrDefault(key, record.claimedAs()))));
         Set<Key> refused = new HashSet<>();
-        for (Claimed lost : claims.record(batch.values())) {
+        for (Claimed lost : changes.record(records)) {
             refused.add(Key.of(lost));
         }
+        batch.forEach((key, record) -> {
+            if (!refused.contains(key) && record.next().item().state() == ItemState.ACTIVE) {
+                stored.put(key, record.next().item());
+            } else {
+                stored.remove(key);
+            }
+        });
         for (Transfer transfer : transfers.all()) {
             if (refused.contains(Key.of(transfer))) {
                 transfer.stop(Transfer.Stop.LOST);
@@ -198,26 +226,24 @@ final class ProgressRecorder implements Runnable {
 
     /**
      * Jobs whose items ended in this batch end too, once none of their items is in flight here. A job whose items
-     * went back to the queue (a pause) is counted afresh at its next read, which then shows them queued at once.
+     * went back to the queue (a pause) is read again by the dispatcher.
      */
-    private void settleEnded(Map<Key, Claimed> batch, Set<Key> refused) {
+    private void settleEnded(Map<Key, Pending> batch, Set<Key> refused) {
         Set<UUID> ended = new LinkedHashSet<>();
         for (UUID job : unsettled) {
             unsettled.remove(job);
             ended.add(job);
         }
         Set<UUID> releasedJobs = new HashSet<>();
-        batch.forEach((key, claimed) -> {
-            if (claimed.item().state().isTerminal() && !refused.contains(key)) {
+        batch.forEach((key, record) -> {
+            ItemState state = record.next().item().state();
+            if (state.isTerminal() && !refused.contains(key)) {
                 ended.add(key.jobId());
-            } else if (claimed.item().state() == ItemState.QUEUED) {
+            } else if (state == ItemState.QUEUED) {
                 releasedJobs.add(key.jobId());
             }
         });
-        releasedJobs.forEach(job -> {
-            progress.forget(job);
-            released.accept(job);
-        });
+        releasedJobs.forEach(released);
         if (ended.isEmpty()) {
             return;
         }
@@ -239,8 +265,14 @@ final class ProgressRecorder implements Runnable {
         }
     }
 
-    /** A final state is never replaced by an earlier progress report that arrives after it. */
-    private static Claimed latest(Claimed older, Claimed newer) {
-        return older.item().state().isTerminal() && newer.item().state() == ItemState.ACTIVE ? older : newer;
+    /**
+     * A final state is never replaced by an earlier progress report that arrives after it. The item as first claimed
+     * stays: the store holds nothing of the records merged here.
+     */
+    private static Pending latest(Pending older, Pending newer) {
+        if (older.next().item().state().isTerminal() && newer.next().item().state() == ItemState.ACTIVE) {
+            return older;
+        }
+        return new Pending(newer.next(), older.claimedAs());
     }
 }

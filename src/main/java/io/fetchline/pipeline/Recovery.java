@@ -19,6 +19,7 @@ import org.springframework.stereotype.Component;
 
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemState;
+import io.fetchline.job.JobChanges;
 import io.fetchline.job.JobEnds;
 import io.fetchline.job.JobStore;
 import io.fetchline.storage.Storage;
@@ -40,12 +41,14 @@ public class Recovery implements SmartLifecycle {
 
     private final JobStore store;
     private final JobEnds ends;
+    private final JobChanges changes;
     private final Storage storage;
     private volatile boolean done;
 
-    public Recovery(JobStore store, JobEnds ends, Storage storage) {
+    public Recovery(JobStore store, JobEnds ends, JobChanges changes, Storage storage) {
         this.store = store;
         this.ends = ends;
+        this.changes = changes;
         this.storage = storage;
     }
 
@@ -86,6 +89,7 @@ public class Recovery implements SmartLifecycle {
             }
         }
         removeLeftoverParts();
+        unfinished.forEach(changes::recovered);
         // A job whose last item was recorded just before the crash, but not the job's own end.
         unfinished.forEach(ends::settle);
     }

@@ -28,7 +28,7 @@ class MetricsTests extends FetchlineTest {
                 "fetchline_items_total{outcome=\"cancelled\"}", "fetchline_download_bytes_total",
                 "fetchline_jobs_active", "fetchline_fetch_seconds_bucket{outcome=\"succeeded\"",
                 "fetchline_fetch_seconds_count{outcome=\"failed\"}", "fetchline_fetch_seconds_sum{outcome=",
-                "executor_pool_max_threads{name=\"fetcher\"}");
+                "executor_pool_max_threads{name=\"fetcher\"}", "fetchline_events_subscribers");
         assertThat(scrape).containsPattern("(?m)^# TYPE fetchline_items_total counter$");
         assertThat(scrape).containsPattern("(?m)^# TYPE fetchline_fetch_seconds histogram$");
         assertThat(scrape).containsPattern("(?m)^# TYPE fetchline_queue_depth gauge$");
