@@ -28,7 +28,7 @@ import io.fetchline.origin.TestOrigin;
         "management.prometheus.metrics.export.enabled=true"})
 public abstract class FetchlineTest {
 
-    protected static final Path HOME = temp();
+    protected static final Path HOME = newHome("fetchline-test-");
 
     protected static TestOrigin origin;
 
@@ -39,9 +39,14 @@ public abstract class FetchlineTest {
 
     @DynamicPropertySource
     static void storage(DynamicPropertyRegistry registry) {
-        registry.add("fetchline.storage.root", () -> HOME.resolve("downloads").toString());
+        useHome(registry, HOME);
+    }
+
+    /** Points the service's storage and H2 database into {@code home}. */
+    public static void useHome(DynamicPropertyRegistry registry, Path home) {
+        registry.add("fetchline.storage.root", () -> home.resolve("downloads").toString());
         registry.add("spring.datasource.url",
-                () -> "jdbc:h2:file:" + HOME.resolve("db/fetchline") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
+                () -> "jdbc:h2:file:" + home.resolve("db/fetchline") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
     }
 
     @BeforeAll
@@ -63,10 +68,14 @@ public abstract class FetchlineTest {
         return HOME.resolve("downloads").resolve(jobId);
     }
 
-    private static Path temp() {
+    /**
+     * A new folder for a service's files, under target/ rather than /tmp: the context outlives the class, so nothing
+     * can delete it at the end; mvn clean does.
+     */
+    public static Path newHome(String prefix) {
         try {
-            // Under target/, not /tmp: the context outlives the class, so nothing can delete it at the end; mvn clean does.
-            return Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-homes").toAbsolutePath()), "fetchline-test-");
+            return Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-homes").toAbsolutePath()),
+                    prefix);
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }

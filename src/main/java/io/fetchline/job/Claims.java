@@ -171,7 +171,8 @@ public class Claims {
         return local + offsetMillis;
     }
 
-    private static long token() {
+    /** A random fencing token, never 0; deliveries of webhooks are claimed with one too. */
+    static long token() {
         long token;
         do {
             token = ThreadLocalRandom.current().nextLong();

@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import javax.sql.DataSource;
 
@@ -76,7 +75,7 @@ public class Deliveries {
                 .query(Long.class)
                 .list();
         for (long seq : due) {
-            long token = token();
+            long token = Claims.token();
             int taken = jdbc.sql("UPDATE webhook_deliveries SET claim_token = :token, due_at = :until"
                     + " WHERE seq = :seq AND state = 'PENDING' AND due_at <= :now")
                     .param("token", token)
@@ -177,13 +176,5 @@ public class Deliveries {
                         Instant.ofEpochMilli(rs.getLong("occurred_at")), rs.getString("body"), rs.getInt("attempts"),
                         new Webhook(rs.getString("webhook_url"), rs.getString("webhook_secret")), token))
                 .single();
-    }
-
-    private static long token() {
-        long token;
-        do {
-            token = ThreadLocalRandom.current().nextLong();
-        } while (token == 0);
-        return token;
     }
 }

@@ -3,9 +3,6 @@ package io.fetchline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +20,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import io.fetchline.FetchlineClient;
+import io.fetchline.FetchlineTest;
 import io.fetchline.FetchlineClient.Response;
 import io.fetchline.origin.RecordedRequest;
 import io.fetchline.origin.TestOrigin;
@@ -47,7 +45,7 @@ import io.fetchline.origin.TestOrigin;
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class PriorityTests {
 
-    private static final Path HOME = temp();
+    private static final Path HOME = FetchlineTest.newHome("fetchline-priority-test-");
     private static final Duration FINISHES = Duration.ofSeconds(30);
     /** Each request waits this long for its headers: the one fetcher goes through some ten items a second. */
     private static final Duration SLOW = Duration.ofMillis(80);
@@ -69,9 +67,7 @@ class PriorityTests {
 
     @DynamicPropertySource
     static void ownStore(DynamicPropertyRegistry registry) {
-        registry.add("fetchline.storage.root", () -> HOME.resolve("downloads").toString());
-        registry.add("spring.datasource.url",
-                () -> "jdbc:h2:file:" + HOME.resolve("db/fetchline") + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE");
+        FetchlineTest.useHome(registry, HOME);
     }
 
     @BeforeAll
@@ -176,14 +172,5 @@ class PriorityTests {
 
     private static String urls(List<String> paths) {
         return paths.stream().map(path -> "\"" + origin.url(path) + "\"").toList().toString();
-    }
-
-    private static Path temp() {
-        try {
-            // Under target/, not /tmp: the context outlives the class, so nothing can delete it at the end; mvn clean does.
-            return Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-homes").toAbsolutePath()), "fetchline-priority-test-");
-        } catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
     }
 }

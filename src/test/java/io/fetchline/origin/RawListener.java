@@ -205,20 +205,11 @@ final class RawListener implements Closeable {
 
     /** Reads the request head (and any announced body, so closing never RSTs by accident). */
     private static Request readRequest(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                return null;
-            }
-            head.write(b);
-            if (head.size() > MAX_REQUEST_HEAD) {
-                throw new IOException("request head too large");
-            }
-            matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+        String head = readHead(in, MAX_REQUEST_HEAD);
+        if (head == null) {
+            return null;
         }
-        String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+        String[] lines = head.split("\r\n");
         String[] requestLine = lines[0].split(" ");
         if (requestLine.length < 2) {
             throw new IOException("bad request line: " + lines[0]);
@@ -240,6 +231,28 @@ final class RawListener implements Closeable {
             in.skipNBytes(Long.parseLong(length.trim()));
         }
         return request;
+    }
+
+    /**
+     * A request's or response's start line and headers, up to the empty line (not included), of at most {@code max}
+     * bytes; null when the peer closed first.
+     */
+    static String readHead(InputStream in, int max) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                return null;
+            }
+            head.write(b);
+            if (head.size() > max) {
+                throw new IOException("head too large");
+            }
+            matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        String text = head.toString(StandardCharsets.ISO_8859_1);
+        return text.substring(0, text.length() - 4);
     }
 
     private static String reason(int status) {

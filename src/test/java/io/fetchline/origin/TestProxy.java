@@ -1,6 +1,5 @@
 package io.fetchline.origin;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class TestProxy implements AutoCloseable {
 
+    /** Longer heads than this are a broken peer, not a request to pass on. */
+    private static final int MAX_HEAD = 64 * 1024;
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
             "proxy-authorization", "te", "trailer", "upgrade");
 
@@ -133,7 +134,7 @@ public final class TestProxy implements AutoCloseable {
         try (client) {
             InputStream in = client.getInputStream();
             OutputStream out = client.getOutputStream();
-            String head = readHead(in);
+            String head = RawListener.readHead(in, MAX_HEAD);
             if (head == null) {
                 return;
             }
@@ -199,7 +200,7 @@ public final class TestProxy implements AutoCloseable {
             request.append("Connection: close\r\n\r\n");
             origin.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
             InputStream fromOrigin = origin.getInputStream();
-            String head = readHead(fromOrigin);
+            String head = RawListener.readHead(fromOrigin, MAX_HEAD);
             if (head == null) {
                 answer(client.getOutputStream(), "502 Bad Gateway", "");
                 return;
@@ -252,22 +253,6 @@ public final class TestProxy implements AutoCloseable {
         out.write(("HTTP/1.1 " + status + "\r\n" + headers + "Content-Length: 0\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
-    }
-
-    /** The request or response line and headers, up to the empty line; null when the peer closed first. */
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int matched = 0;
-        while (matched < 4) {
-            int b = in.read();
-            if (b < 0) {
-                return null;
-            }
-            head.write(b);
-            matched = (b == '\r' && matched % 2 == 0) || (b == '\n' && matched % 2 == 1) ? matched + 1 : 0;
-        }
-        String text = head.toString(StandardCharsets.ISO_8859_1);
-        return text.substring(0, text.length() - 4);
     }
 
     private static void closeQuietly(java.io.Closeable closeable) {
