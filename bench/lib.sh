@@ -37,6 +37,32 @@ ensure_tools() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 }
 
+# Installs the given Debian packages when they are not installed (for what is no command, like nginx modules).
+ensure_packages() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        # shellcheck disable=SC2016 # dpkg-query's own format, not a shell variable
+        [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) == "install ok installed" ]] || missing+=("$pkg")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    log "installing ${missing[*]}"
+    ((EUID == 0)) || die "missing ${missing[*]}; run as root or install them"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+}
+
+# The load_module lines for Debian's lua module (libnginx-mod-http-lua), ndk first as the lua module needs it;
+# by path, so the bench's nginx loads these two and nothing else that /etc/nginx/modules-enabled may hold.
+nginx_lua_modules() {
+    local so
+    ensure_packages libnginx-mod-http-ndk libnginx-mod-http-lua
+    for so in ndk_http_module.so ngx_http_lua_module.so; do
+        so=$(dpkg -L libnginx-mod-http-ndk libnginx-mod-http-lua | grep "/$so\$" | head -n 1)
+        [[ -n $so && -f $so ]] || die "no $so in libnginx-mod-http-ndk/libnginx-mod-http-lua"
+        echo "load_module $so;"
+    done
+}
+
 java_version() { java -version 2>&1 | head -n 1; }
 
 # --- temp space and process tracking -------------------------------------------------------------
@@ -158,11 +184,13 @@ verify_dir() {
 
 # start_nginx ROOT: one worker, sendfile, keep-alive, no access log, everything under $WORK/nginx.
 # /same/<anything> serves ROOT/same.bin (many distinct URLs, one small file). Sets NGINX_PORT.
+# NGINX_MAIN_EXTRA (e.g. load_module lines) goes before everything, NGINX_SERVER_EXTRA (locations) into the server.
 start_nginx() {
     local root=$1 prefix="$WORK/nginx" pid
     NGINX_PORT=$(free_port)
     mkdir -p "$prefix/tmp" "$prefix/logs"
     cat >"$prefix/nginx.conf" <<EOF
+${NGINX_MAIN_EXTRA:-}
 worker_processes 1;
 pid $prefix/nginx.pid;
 error_log $prefix/logs/error.log warn;
@@ -185,6 +213,7 @@ http {
         root $root;
         location = /__ping { return 204; }
         location /same/ { try_files /same.bin =404; }
+${NGINX_SERVER_EXTRA:-}
     }
 }
 EOF
