@@ -200,11 +200,20 @@ final class SegmentedFetch {
                 }
             }
         } catch (FetchFailure failure) {
-            split.fail(failure, false);
+            // Once the segments are stopped, a helper's failure is only the abort of its request.
+            if (!split.stopped()) {
+                split.fail(failure, false);
+            }
         } catch (InterruptedException ex) {
             split.fail(new FetchFailure(ErrorCode.CONNECTION, "stopped", ex), false);
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error unexpected) {
+            if (split.stopped()) {
+                // An aborted request may surface as the client's CancellationException.
+                log.debug("A stopped segment of item {} of job {} ended with {}", item.index(), item.jobId(),
+                        unexpected.toString());
+                return;
+            }
             log.error("A segment of item {} of job {} failed unexpectedly", item.index(), item.jobId(), unexpected);
             split.fail(new FetchFailure(ErrorCode.PROTOCOL, "unexpected " + unexpected.getClass().getSimpleName()
                     + " while fetching a segment; see the service log", unexpected), false);

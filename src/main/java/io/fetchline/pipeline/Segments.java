@@ -132,6 +132,11 @@ final class Segments {
         return cancellation;
     }
 
+    /** Whether the segments' requests were stopped: the transfer failed or stopped, or a range was refused. */
+    synchronized boolean stopped() {
+        return stopped;
+    }
+
     /** The transfer stops: every request of its segments is aborted, and no segment is taken any more. */
     synchronized void stop() {
         stopped = true;
