@@ -49,7 +49,7 @@ class SegmentHostLimitTests extends FetchlineTest {
     }
 
     @Test
-    void aLargeFileGetsNoSegmentWhileItemsOfItsHostWaitForASlot() {
+    void aLargeFileGetsNoSegmentWhenItsHostsSlotsAreTaken() {
         byte[] large = origin.file("/waiting/large.bin", 4 * MiB, 4);
         origin.route("/waiting/large.bin").bytesPerSecond(2 * MiB);
         byte[] a = origin.file("/waiting/a.bin", 600_000, 5);
@@ -65,7 +65,7 @@ class SegmentHostLimitTests extends FetchlineTest {
         assertThat(api.item(id, 1).get("sha256").asString()).isEqualTo(TestOrigin.sha256(a));
         assertThat(api.item(id, 2).get("sha256").asString()).isEqualTo(TestOrigin.sha256(b));
         assertThat(origin.maxConcurrent("/waiting/")).as("requests to the host at once").isLessThanOrEqualTo(2);
-        // b waited for a slot when the large file's first response came, so the large file went on alone.
+        // Both slots were taken when the large file's first response came, so it went on alone.
         assertThat(origin.requestCount("/waiting/large.bin")).isEqualTo(1);
     }
 }
