@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,7 +86,7 @@ final class SegmentedFetch {
         Segments split = new Segments(plan, transfer.cancellation, true);
         Segment first = split.take();
         transfer.segmented(split);
-        run(transfer, settings, split, response.body(), first, plan.size() - 1);
+        run(transfer, settings, split, response, first, plan.size() - 1);
         return true;
     }
 
@@ -127,7 +128,7 @@ final class SegmentedFetch {
                 transfer.channel = null;
                 return false;
             }
-            run(transfer, settings, split, response.body(), first, reserve(item, Math.min(segments - 1, split.untaken())));
+            run(transfer, settings, split, response, first, reserve(item, Math.min(segments - 1, split.untaken())));
             return true;
         } catch (IOException ex) {
             throw transfer.stop() != null ? new FetchFailure(ErrorCode.CONNECTION, "stopped", ex)
@@ -139,19 +140,28 @@ final class SegmentedFetch {
      * Streams the first segment from {@code body} here and the others on {@code helperCount} helpers, waits
      * for them, and fetches here whatever they gave back. Throws the first failure of any of them.
      */
-    private void run(Transfer transfer, JobSettings.Entry settings, Segments split, InputStream body,
-            Segment first, int helperCount) throws FetchFailure, InterruptedException {
+    private void run(Transfer transfer, JobSettings.Entry settings, Segments split, OriginResponse response,
+            Segment first, int helperCount) throws FetchFailure, InterruptedException, IOException {
+        InputStream body = response.body();
         split.helpers(helperCount);
         for (int i = 0; i < helperCount; i++) {
             try {
                 helpers.execute(() -> help(transfer, settings, split));
             } catch (RejectedExecutionException stopping) {
                 unreserve(transfer.item, 1);
+                split.checked();
                 split.helperEnded();
             }
         }
         try {
             reader.stream(transfer, settings, body, first.start() + first.stored(), first.end());
+            // The rest of the first response is only needed should a helper find its range not honoured, which
+            // its response's head shows. Else it goes now: the origin would go on sending it while the others run.
+            split.awaitChecks();
+            if (!split.wasRefused()) {
+                split.leadClosed();
+                response.close();
+            }
             fetchRemaining(transfer, settings, split);
         } catch (FetchFailure failure) {
             split.fail(failure, false);
@@ -184,7 +194,7 @@ final class SegmentedFetch {
     private void fetchRemaining(Transfer transfer, JobSettings.Entry settings, Segments split)
             throws FetchFailure, InterruptedException {
         for (Segment next = split.take(); next != null; next = split.take()) {
-            fetchRange(transfer, settings, split, next, false);
+            fetchRange(transfer, settings, split, next, false, () -> { });
         }
     }
 
@@ -193,9 +203,15 @@ final class SegmentedFetch {
         Item item = transfer.item;
         MDC.put("job", item.jobId().toString());
         MDC.put("item", Integer.toString(item.index()));
+        AtomicBoolean checked = new AtomicBoolean();
+        Runnable rangeChecked = () -> {
+            if (checked.compareAndSet(false, true)) {
+                split.checked();
+            }
+        };
         try {
             for (Segment next = split.take(); next != null; next = split.take()) {
-                if (!fetchRange(transfer, settings, split, next, true)) {
+                if (!fetchRange(transfer, settings, split, next, true, rangeChecked)) {
                     break;
                 }
             }
@@ -218,6 +234,7 @@ final class SegmentedFetch {
             split.fail(new FetchFailure(ErrorCode.PROTOCOL, "unexpected " + unexpected.getClass().getSimpleName()
                     + " while fetching a segment; see the service log", unexpected), false);
         } finally {
+            rangeChecked.run();
             unreserve(item, 1);
             split.helperEnded();
             MDC.remove("job");
@@ -232,7 +249,7 @@ final class SegmentedFetch {
      * for a fresh start.
      */
     private boolean fetchRange(Transfer transfer, JobSettings.Entry settings, Segments split, Segment segment,
-            boolean helper) throws FetchFailure, InterruptedException {
+            boolean helper, Runnable checked) throws FetchFailure, InterruptedException {
         long from = segment.start() + segment.stored();
         Cancellation cancellation = split.request();
         try (OriginResponse response = client.open(URI.create(transfer.item.url()), settings.headers.values(), from,
@@ -254,6 +271,7 @@ final class SegmentedFetch {
                 split.fail(changed, true);
                 throw changed;
             }
+            checked.run();
             reader.stream(transfer, settings, response.body(), from, segment.end());
             return true;
         } catch (IOException ex) {

@@ -13,7 +13,7 @@ import io.fetchline.job.Segment;
  * The segments of one segmented transfer while it runs: which one a connection fetches next, what of each is
  * stored without a gap, the requests to abort when the transfer stops, and the first failure, which stops them all.
  * Shared by the transfer's fetcher, its helpers and its writer; every field is guarded by {@code this}, except
- * the helpers' latch, which is set before any helper starts.
+ * the two latches, which the fetcher sets before any helper starts.
  */
 final class Segments {
 
@@ -44,17 +44,19 @@ final class Segments {
         }
     }
 
-    /** Ordered by start; replaced only by {@link #collapse}. */
+    /** Ordered by start; replaced only by {@link #collapse}. Like every field below, guarded by {@code this}. */
     private Part[] parts;
     /** The first response, which carries the whole file when it was a plain 200; stopped with every failure. */
     private final Cancellation lead;
-    private final boolean leadHoldsWholeFile;
+    private boolean leadHoldsWholeFile;
     private final List<Cancellation> requests = new ArrayList<>();
     private boolean stopped;
     private FetchFailure failure;
     private boolean restart;
     private boolean refused;
     private volatile CountDownLatch helpers = new CountDownLatch(0);
+    /** Helpers whose first response's head has not been checked yet. */
+    private volatile CountDownLatch checks = new CountDownLatch(0);
 
     /**
      * @param lead aborts the request that the transfer's fetcher reads first
@@ -81,8 +83,13 @@ final class Segments {
         return plan;
     }
 
-    boolean leadHoldsWholeFile() {
+    synchronized boolean leadHoldsWholeFile() {
         return leadHoldsWholeFile;
+    }
+
+    /** The lead's response is closed: a range not honoured from now on can no longer fall back on it. */
+    synchronized void leadClosed() {
+        leadHoldsWholeFile = false;
     }
 
     /**
@@ -196,6 +203,17 @@ final class Segments {
     /** Helpers, each of which calls {@link #helperEnded} once it is done, whatever happened. */
     void helpers(int count) {
         helpers = new CountDownLatch(count);
+        checks = new CountDownLatch(count);
+    }
+
+    /** A helper has checked the head of its first response, or ended without one. */
+    void checked() {
+        checks.countDown();
+    }
+
+    /** Waits until every helper has checked its first response: then none will find its range refused. */
+    void awaitChecks() throws InterruptedException {
+        checks.await();
     }
 
     void helperEnded() {
