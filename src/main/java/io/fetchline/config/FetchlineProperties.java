@@ -69,6 +69,9 @@ public record FetchlineProperties(
      * @param noProxy host names, {@code .domain} suffixes, IP addresses and CIDRs reached directly; null to read
      *     {@code no_proxy} when the proxy comes from the environment
      * @param maxBytesPerSecond all downloads together, or null for no limit; at least 1KB
+     * @param segments connections one file of at least {@code segmentMinSize} may be fetched over at once, within
+     *     the per-host limit, from an origin that honours ranges; 1 to 16, 1 turns segmenting off
+     * @param segmentMinSize the smallest file that is segmented
      */
     public record Fetch(
             @DefaultValue List<String> allowedNetworks,
@@ -83,7 +86,12 @@ public record FetchlineProperties(
             String sslBundle,
             String proxy,
             List<String> noProxy,
-            DataSize maxBytesPerSecond) {
+            DataSize maxBytesPerSecond,
+            @DefaultValue("4") int segments,
+            @DefaultValue("16MB") DataSize segmentMinSize) {
+
+        /** The most segments one file is fetched in. */
+        public static final int MAX_SEGMENTS = 16;
 
         public Fetch {
             requirePositive("fetchline.fetch.max-attempts", maxAttempts);
@@ -92,6 +100,11 @@ public record FetchlineProperties(
                 throw new IllegalArgumentException("fetchline.fetch.max-bytes-per-second must be at least 1KB, was "
                         + maxBytesPerSecond);
             }
+            if (segments < 1 || segments > MAX_SEGMENTS) {
+                throw new IllegalArgumentException("fetchline.fetch.segments must be from 1 (one connection per file)"
+                        + " to " + MAX_SEGMENTS + ", was " + segments);
+            }
+            requirePositive("fetchline.fetch.segment-min-size", segmentMinSize.toBytes());
         }
     }
 

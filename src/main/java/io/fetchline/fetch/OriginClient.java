@@ -114,6 +114,15 @@ public final class OriginClient implements Closeable {
      */
     public OriginResponse open(URI url, Map<String, String> headers, long from, String validator,
             Cancellation cancellation) throws FetchFailure {
+        return open(url, headers, from, -1, validator, cancellation);
+    }
+
+    /**
+     * As {@link #open(URI, Map, long, String, Cancellation)}, for the bytes from {@code from} to {@code to}
+     * (inclusive), as a segment of a file asks for them; {@code to} -1 asks for the rest of the file.
+     */
+    public OriginResponse open(URI url, Map<String, String> headers, long from, long to, String validator,
+            Cancellation cancellation) throws FetchFailure {
         URI target = url;
         String authorization = Urls.basicAuthorization(url);
         for (int hop = 0;; hop++) {
@@ -127,8 +136,8 @@ public final class OriginClient implements Closeable {
                     request.setHeader(name, value);
                 }
             });
-            if (from > 0) {
-                request.setHeader("Range", "bytes=" + from + "-");
+            if (from > 0 || to >= 0) {
+                request.setHeader("Range", "bytes=" + from + "-" + (to >= 0 ? Long.toString(to) : ""));
                 if (validator != null && !validator.startsWith("W/")) {
                     request.setHeader("If-Range", validator);
                 }

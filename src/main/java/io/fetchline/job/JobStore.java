@@ -31,8 +31,8 @@ import org.springframework.transaction.annotation.Transactional;
 public class JobStore {
 
     private static final String ITEMS_OF_JOB = "SELECT idx, url, requested_name, expected_sha256, state, file, bytes,"
-            + " size, sha256, http_status, attempts, error_code, error_message, validator, started_at, finished_at"
-            + " FROM items WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId)";
+            + " size, sha256, http_status, attempts, error_code, error_message, validator, started_at, finished_at,"
+            + " segments FROM items WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId)";
     private static final int INSERT_BATCH = 1000;
     /** Naming both key columns lets H2 read the primary key in order and stop at the limit, instead of sorting. */
     private static final String IN_INDEX_ORDER = " ORDER BY job_seq, idx";
@@ -258,7 +258,7 @@ public class JobStore {
     /** Every column a record sets; the claim is cleared unless the item stays active. */
     static final String UPDATE_ITEM = """
             UPDATE items SET state = ?, file = ?, bytes = ?, size = ?, sha256 = ?, http_status = ?, attempts = ?,
-                error_code = ?, error_message = ?, validator = ?, started_at = ?, finished_at = ?,
+                error_code = ?, error_message = ?, validator = ?, started_at = ?, finished_at = ?, segments = ?,
                 claim_owner = CASE WHEN ? THEN claim_owner END,
                 claim_token = CASE WHEN ? THEN claim_token END,
                 lease_until = CASE WHEN ? THEN lease_until END""";
@@ -277,11 +277,12 @@ public class JobStore {
         row.setString(10, item.validator());
         row.setObject(11, millis(item.startedAt()), Types.BIGINT);
         row.setObject(12, millis(item.finishedAt()), Types.BIGINT);
+        row.setString(13, Segment.format(item.segments()));
         boolean staysActive = item.state() == ItemState.ACTIVE;
-        row.setBoolean(13, staysActive);
         row.setBoolean(14, staysActive);
         row.setBoolean(15, staysActive);
-        return 16;
+        row.setBoolean(16, staysActive);
+        return 17;
     }
 
     long seqOf(UUID jobId) {
@@ -367,7 +368,7 @@ public class JobStore {
         }
         jdbc.sql("""
                 UPDATE items SET state = 'QUEUED', attempts = 0, error_code = NULL, error_message = NULL,
-                    http_status = NULL, bytes = 0, sha256 = NULL, file = NULL, validator = NULL,
+                    http_status = NULL, bytes = 0, sha256 = NULL, file = NULL, validator = NULL, segments = NULL,
                     started_at = NULL, finished_at = NULL
                 WHERE job_seq = (SELECT seq FROM jobs WHERE id = :jobId) AND state IN"""
                 + " " + StateChanges.Item.RETRY.fromList())
@@ -537,7 +538,8 @@ public class JobStore {
                 code == null ? null : new ItemError(code, rs.getString("error_message")),
                 rs.getString("validator"),
                 instant(rs, "started_at"),
-                instant(rs, "finished_at"));
+                instant(rs, "finished_at"),
+                Segment.parse(rs.getString("segments")));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -15,11 +15,14 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
@@ -50,6 +53,8 @@ final class Dispatcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     private static final int READ_BATCH = 64;
     private static final Duration REQUEUE_CHECK = Duration.ofMillis(50);
+    /** How long a fetcher waits for slots for segments; the dispatcher answers within one round. */
+    private static final Duration SEGMENT_ANSWER = Duration.ofSeconds(2);
 
     /** An item waiting here, claimed by this node: the token of its claim. */
     private record Parked(Item item, long token) {
@@ -219,10 +224,41 @@ final class Dispatcher implements Runnable {
         recorder.record(new Claimed(Transfer.released(claimed.item()), claimed.token()), claimed.item());
     }
 
-    /** A fetcher is done with an item: its host slot is free. */
+    /** A fetcher is done with an item, or a segment of its file with its connection: a host slot is free. */
     void released(Item item) {
         String host = host(item);
         post(() -> freeSlot(host));
+    }
+
+    /**
+     * Takes up to {@code wanted} slots of the item's host for more segments of its file, of those free now, and
+     * none while items of that host wait here for a slot: segments never keep an item from its turn. Each slot
+     * goes back with {@link #released} once its segment ends. Waits for the dispatcher's answer, briefly.
+     */
+    int segmentSlots(Item item, int wanted) {
+        String host = host(item);
+        CompletableFuture<Integer> answer = new CompletableFuture<>();
+        post(() -> {
+            int granted = parked.containsKey(host) ? 0
+                    : Math.max(0, Math.min(wanted, perHost - hostSlots.getOrDefault(host, 0)));
+            if (granted > 0) {
+                hostSlots.merge(host, granted, Integer::sum);
+            }
+            if (!answer.complete(granted)) {
+                // The asker gave up waiting: the slots were never used.
+                for (int i = 0; i < granted; i++) {
+                    freeSlot(host);
+                }
+            }
+        });
+        try {
+            return answer.get(SEGMENT_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException ex) {
+            return answer.complete(0) ? 0 : answer.join();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return answer.complete(0) ? 0 : answer.join();
+        }
     }
 
     /**

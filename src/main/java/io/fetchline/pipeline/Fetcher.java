@@ -1,7 +1,6 @@
 package io.fetchline.pipeline;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,11 +42,11 @@ final class Fetcher implements Runnable {
     private final Storage storage;
     private final FetchlineMetrics metrics;
     private final Long maxFileSize;
-    /** The limit of all downloads together, or null. */
-    private final TokenBucket bandwidth;
+    private final BodyReader reader;
+    private final SegmentedFetch segmented;
 
     Fetcher(Pipeline pipeline, OriginClient client, Storage storage, FetchlineMetrics metrics, Long maxFileSize,
-            TokenBucket bandwidth) {
+            BodyReader reader, SegmentedFetch segmented) {
         this.pipeline = pipeline;
         this.fetchQueue = pipeline.fetchQueue();
         this.writeQueues = pipeline.writeQueues();
@@ -57,7 +55,8 @@ final class Fetcher implements Runnable {
         this.storage = storage;
         this.metrics = metrics;
         this.maxFileSize = maxFileSize;
-        this.bandwidth = bandwidth;
+        this.reader = reader;
+        this.segmented = segmented;
     }
 
     @Override
@@ -116,13 +115,20 @@ final class Fetcher implements Runnable {
         }
         Chunk last = transfer.tail != null ? transfer.tail.asLast() : Chunk.end(transfer);
         transfer.tail = null;
-        transfer.pending.incrementAndGet();
-        writeQueues.put(last);
+        reader.put(transfer, last);
     }
 
     private void download(Transfer transfer, JobSettings.Entry settings) throws FetchFailure, InterruptedException {
         Item item = transfer.item;
-        long from = storedBytes(transfer);
+        long from;
+        if (item.segments().isEmpty()) {
+            from = storedBytes(transfer);
+        } else if (segmented.resume(transfer, settings)) {
+            return;
+        } else {
+            // The file changed since its segments were stored, or they are gone: it starts over.
+            from = 0;
+        }
         try (OriginResponse response = client.open(URI.create(item.url()), settings.headers.values(), from,
                 from > 0 ? transfer.validator : null, transfer.cancellation)) {
             transfer.httpStatus = response.status();
@@ -146,7 +152,10 @@ final class Fetcher implements Runnable {
             }
             name(transfer, response.header("Content-Disposition"));
             open(transfer, from);
-            stream(transfer, settings, response.body(), from);
+            if (from == 0 && segmented.fetch(transfer, settings, response)) {
+                return;
+            }
+            reader.stream(transfer, settings, response.body(), from);
         } catch (IOException ex) {
             throw transfer.stop() != null ? new FetchFailure(ErrorCode.CONNECTION, "stopped", ex)
                     : client.failureOf(ex);
@@ -242,6 +251,7 @@ final class Fetcher implements Runnable {
     private void open(Transfer transfer, long from) throws FetchFailure {
         if (from == 0) {
             transfer.digest.reset();
+            transfer.hashed = 0;
         }
         if (transfer.channel != null) {
             // Just reserved: empty, and open already.
@@ -278,130 +288,10 @@ final class Fetcher implements Runnable {
                 transfer.digest.update(buffer, 0, read);
                 position += read;
             }
+            transfer.hashed = length;
         } finally {
             pool.give(buffer);
         }
-    }
-
-    private void stream(Transfer transfer, JobSettings.Entry settings, InputStream body, long from)
-            throws FetchFailure, InterruptedException {
-        long offset = from;
-        while (true) {
-            byte[] buffer = pool.take();
-            int length = 0;
-            IOException error = null;
-            boolean eof = false;
-            try {
-                while (length < buffer.length) {
-                    // Read on every pass: a PATCH sets, changes or lifts the job's limit while the body streams.
-                    TokenBucket job = settings.bucket();
-                    int read = job == null && bandwidth == null ? body.read(buffer, length, buffer.length - length)
-                            : throttledRead(transfer, job, body, buffer, length);
-                    if (read < 0) {
-                        eof = true;
-                        break;
-                    }
-                    length += read;
-                }
-            } catch (IOException ex) {
-                error = ex;
-            } catch (InterruptedException ex) {
-                pool.give(buffer);
-                throw ex;
-            }
-            if (length > 0) {
-                if (maxFileSize != null && offset + length > maxFileSize) {
-                    pool.give(buffer);
-                    throw new FetchFailure(ErrorCode.TOO_LARGE,
-                            "body exceeds fetchline.fetch.max-file-size of " + maxFileSize + " bytes");
-                }
-                hand(transfer, new Chunk(transfer, buffer, length, offset, false));
-                offset += length;
-                transfer.bytes = offset;
-                metrics.downloaded(length);
-            } else {
-                pool.give(buffer);
-            }
-            if (transfer.storageFailure != null) {
-                throw new FetchFailure(ErrorCode.STORAGE, "cannot write " + transfer.file + ": "
-                        + transfer.storageFailure.getMessage(), transfer.storageFailure);
-            }
-            if (error != null) {
-                FetchFailure failure = client.failureOf(error);
-                throw failure.code() == ErrorCode.TRUNCATED
-                        ? new FetchFailure(ErrorCode.TRUNCATED, endedEarly(transfer, offset), error) : failure;
-            }
-            if (eof) {
-                break;
-            }
-        }
-        if (transfer.size != null && offset < transfer.size) {
-            throw new FetchFailure(ErrorCode.TRUNCATED, endedEarly(transfer, offset));
-        }
-        if (transfer.size == null) {
-            transfer.size = offset;
-        }
-    }
-
-    /**
-     * Reads what the job's limit, then the limit of all downloads, allow now, waiting for it on this thread. The job
-     * comes first: a transfer waiting for its job's turn holds none of the bandwidth that other jobs share.
-     */
-    private int throttledRead(Transfer transfer, TokenBucket job, InputStream body, byte[] buffer, int offset)
-            throws IOException, InterruptedException {
-        int allowance = buffer.length - offset;
-        if (job != null) {
-            allowance = Math.min(allowance, job.quantum());
-        }
-        if (bandwidth != null) {
-            allowance = Math.min(allowance, bandwidth.quantum());
-        }
-        BooleanSupplier stopped = () -> transfer.stop() != null;
-        int fromJob = job == null ? 0 : job.take(allowance, stopped);
-        if (fromJob > 0) {
-            allowance = fromJob;
-        }
-        int fromAll = bandwidth == null ? 0 : bandwidth.take(allowance, stopped);
-        if (fromAll > 0) {
-            allowance = fromAll;
-        }
-        int read = body.read(buffer, offset, allowance);
-        if (fromJob > 0) {
-            job.giveBack(fromJob - Math.max(read, 0));
-        }
-        if (fromAll > 0) {
-            bandwidth.giveBack(fromAll - Math.max(read, 0));
-        }
-        return read;
-    }
-
-    /**
-     * Queues a chunk for the writers, except the one that completes a file of known size: that one is held back
-     * to go with the end mark, so a small file is a single hand-off. Any other chunk goes at once, so the stored
-     * bytes, and with them progress and resume, follow a slow body closely.
-     */
-    private void hand(Transfer transfer, Chunk chunk) throws InterruptedException {
-        if (transfer.tail != null) {
-            // More bytes came after the "last" ones: the size was wrong, which the caller reports.
-            put(transfer, transfer.tail);
-            transfer.tail = null;
-        }
-        if (transfer.size != null && chunk.offset() + chunk.length() == transfer.size) {
-            transfer.tail = chunk;
-        } else {
-            put(transfer, chunk);
-        }
-    }
-
-    private void put(Transfer transfer, Chunk chunk) throws InterruptedException {
-        transfer.pending.incrementAndGet();
-        writeQueues.put(chunk);
-    }
-
-    /** Counted in the file, not in the response: a resumed attempt's numbers add up across attempts. */
-    private static String endedEarly(Transfer transfer, long offset) {
-        return transfer.size == null ? "body ended at byte " + offset + " before its end was sent"
-                : "body ended at byte " + offset + " of " + transfer.size;
     }
 
     private static void closeQuietly(Transfer transfer) {

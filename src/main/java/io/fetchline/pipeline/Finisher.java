@@ -41,7 +41,30 @@ final class Finisher {
     }
 
     void finish(Transfer transfer) {
-        settle(transfer, close(transfer));
+        FetchFailure failure = close(transfer);
+        if (failure == null && transfer.stop() == null) {
+            failure = hashRest(transfer);
+        }
+        settle(transfer, failure);
+    }
+
+    /**
+     * Completes the digest with the stored bytes beyond what the writer hashed in order: the segments of a
+     * segmented file after the first. Here, on the writer's thread, since the completion may run on the recorder's.
+     */
+    private FetchFailure hashRest(Transfer transfer) {
+        if (transfer.hashed >= transfer.bytes || transfer.file == null) {
+            return null;
+        }
+        try {
+            storage.digestPart(transfer.item.jobId(), transfer.file, transfer.hashed, transfer.bytes, transfer.digest,
+                    () -> transfer.stop() != null);
+            transfer.hashed = transfer.bytes;
+            return null;
+        } catch (IOException | RuntimeException ex) {
+            return new FetchFailure(ErrorCode.STORAGE, "cannot read " + transfer.file + " back for its SHA-256: "
+                    + ex.getMessage(), ex);
+        }
     }
 
     private void settle(Transfer transfer, FetchFailure closed) {
@@ -150,6 +173,7 @@ final class Finisher {
     private void retryLater(Transfer transfer, FetchFailure failure) {
         if (transfer.restart) {
             truncate(transfer);
+            transfer.segments = null;
         }
         Duration delay = retryPolicy.delayBefore(transfer.attempt + 1, failure);
         Item waiting = transfer.snapshot(ItemState.ACTIVE, null, new ItemError(failure.code().name(), failure.getMessage()
@@ -185,5 +209,6 @@ final class Finisher {
         }
         // The item's bytes are those of its file, and there is none left.
         transfer.bytes = 0;
+        transfer.segments = null;
     }
 }

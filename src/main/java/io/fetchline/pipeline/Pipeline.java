@@ -74,6 +74,8 @@ public class Pipeline implements SmartLifecycle, JobEvents {
     private Node node;
     private volatile ProgressRecorder recorder;
     private ThreadPoolExecutor fetchers;
+    /** Threads that fetch the segments of a file beside its fetcher; null when files are not segmented. */
+    private ThreadPoolExecutor segmentHelpers;
     private ThreadPoolExecutor writers;
     private ScheduledThreadPoolExecutor timer;
     private Thread dispatcherThread;
@@ -128,7 +130,9 @@ public class Pipeline implements SmartLifecycle, JobEvents {
 
     @Override
     public synchronized void start() {
-        client = new OriginClient(fetchConfig, config.fetchers(), origins);
+        // As many helpers as fetchers: a fetcher's file gets its segments as long as few large files run at once.
+        int helperCount = fetchConfig.segments() > 1 ? config.fetchers() : 0;
+        client = new OriginClient(fetchConfig, config.fetchers() + helperCount, origins);
         RetryPolicy retryPolicy = new RetryPolicy(fetchConfig.maxAttempts(), fetchConfig.retryBackoff(),
                 fetchConfig.retryBackoffMax());
         Long maxFileSize = fetchConfig.maxFileSize() == null ? null : fetchConfig.maxFileSize().toBytes();
@@ -151,14 +155,18 @@ public class Pipeline implements SmartLifecycle, JobEvents {
         dispatcher = new Dispatcher(store, claims, changes, node, recorder, transfers, this::isRunning, fetchQueue,
                 timer, fetchConfig.perHostConnections(), config.fetchers());
         fetchers = fixedPool("fetcher", config.fetchers());
+        segmentHelpers = helperCount > 0 ? fixedPool("segment", helperCount) : null;
         writers = fixedPool("writer", config.writers());
         metrics.bindPipeline(fetchQueue, config.fetchQueueCapacity(), writeQueues, config.writeQueueCapacity(),
                 fetchers, config.fetchers(), writers, config.writers());
         for (int i = 0; i < config.writers(); i++) {
             writers.execute(new Writer(this, writeQueues.of(i), finisher, metrics, storage));
         }
+        BodyReader reader = new BodyReader(pool, writeQueues, client, metrics, maxFileSize, bandwidth);
+        SegmentedFetch segmented = new SegmentedFetch(this, client, storage, reader, segmentHelpers, helperCount,
+                fetchConfig.segments(), fetchConfig.segmentMinSize().toBytes());
         for (int i = 0; i < config.fetchers(); i++) {
-            fetchers.execute(new Fetcher(this, client, storage, metrics, maxFileSize, bandwidth));
+            fetchers.execute(new Fetcher(this, client, storage, metrics, maxFileSize, reader, segmented));
         }
         Thread warmUp = new Thread(Transfer::warmUpDigest, "digest-warm-up");
         warmUp.setDaemon(true);
@@ -188,8 +196,16 @@ public class Pipeline implements SmartLifecycle, JobEvents {
             // Aborted responses end their fetchers at once; interrupting is for one stuck elsewhere.
             if (!await(fetchers, Duration.ofSeconds(2))) {
                 fetchers.shutdownNow();
+                if (segmentHelpers != null) {
+                    segmentHelpers.shutdownNow();
+                }
                 await(fetchers, Duration.ofSeconds(3));
             }
+        }
+        // A fetcher waits for the helpers of its file, so none of them runs any more.
+        if (segmentHelpers != null) {
+            segmentHelpers.shutdown();
+            await(segmentHelpers, Duration.ofSeconds(1));
         }
         writersMayStop = true;
         writers.shutdown();

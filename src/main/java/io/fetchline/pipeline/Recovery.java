@@ -100,8 +100,11 @@ public class Recovery implements SmartLifecycle {
         try {
             if (Files.exists(storage.part(job, file))) {
                 // Beyond the bytes recorded as stored without a gap there may be a hole, if the crash came
-                // between two parallel writes; it resumes from the recorded length instead.
-                storage.trimPart(job, file, item.bytes());
+                // between two parallel writes; it resumes from the recorded length instead. A segmented file
+                // resumes each segment from its recorded extent, whatever lies beyond it.
+                if (item.segments().isEmpty()) {
+                    storage.trimPart(job, file, item.bytes());
+                }
                 return;
             }
             if (Files.exists(storage.file(job, file))) {

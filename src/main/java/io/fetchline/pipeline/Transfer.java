@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,6 +15,7 @@ import io.fetchline.fetch.Cancellation;
 import io.fetchline.job.Item;
 import io.fetchline.job.ItemError;
 import io.fetchline.job.ItemState;
+import io.fetchline.job.Segment;
 
 /**
  * One attempt at one claimed item, shared by the fetcher that reads it and the writer that stores its chunks.
@@ -47,6 +49,11 @@ final class Transfer {
     final Instant startedAt;
     /** Seeded by the fetcher when it resumes a file, then fed by the writer chunk by chunk. */
     final MessageDigest digest = newSha256();
+    /**
+     * The digest holds the file's bytes up to here. The writer feeds it the chunks that continue it; the finisher
+     * reads back whatever a segmented transfer stored beyond it. Owned as the plain fields below.
+     */
+    long hashed;
     /** The writer that stores this attempt's chunks, all of them. */
     final int writer;
     /** Chunks handed to the writers and not yet stored, the end chunk included. */
@@ -66,6 +73,11 @@ final class Transfer {
     Chunk tail;
     /** The stored bytes no longer belong to this file: the next attempt starts from zero. */
     boolean restart;
+    /**
+     * The file's segments, when it is fetched over several connections: set by the fetcher before the first chunk
+     * of any of them is queued, read by the writer, the recorder and whoever stops the transfer.
+     */
+    volatile Segments segments;
 
     /**
      * The store knows this attempt's file name (set by the recorder). A file renamed into place before that could,
@@ -110,6 +122,21 @@ final class Transfer {
             stop = stop == null ? why : Stop.strongest(stop, why);
         }
         cancellation.cancel();
+        Segments split = segments;
+        if (split != null) {
+            split.stop();
+        }
+    }
+
+    /**
+     * From now on the file is stored in these segments; a stop that came before reaches their requests too. Null
+     * goes back to one connection.
+     */
+    void segmented(Segments split) {
+        segments = split;
+        if (split != null && stop() != null) {
+            split.stop();
+        }
     }
 
     /** Why the transfer was stopped, or null while nothing stopped it. */
@@ -137,7 +164,16 @@ final class Transfer {
     }
 
     /** A writer has stored a chunk. */
-    synchronized void stored(long offset, int length) {
+    void stored(long offset, int length) {
+        Segments split = segments;
+        if (split != null) {
+            split.stored(offset, length);
+            return;
+        }
+        storedInOrder(offset, length);
+    }
+
+    private synchronized void storedInOrder(long offset, int length) {
         storedAhead.put(offset, length);
         while (!storedAhead.isEmpty() && storedAhead.firstKey() <= storedPrefix) {
             var next = storedAhead.pollFirstEntry();
@@ -146,17 +182,32 @@ final class Transfer {
     }
 
     /** Bytes that are on disk without a gap; before the first write, those the attempt started from. */
-    synchronized long storedBytes() {
-        return storedPrefix >= 0 ? storedPrefix : bytes;
+    long storedBytes() {
+        Segments split = segments;
+        if (split != null) {
+            return split.storedBytes();
+        }
+        synchronized (this) {
+            return storedPrefix >= 0 ? storedPrefix : bytes;
+        }
+    }
+
+    /** The segments with their stored extents, as the item records them while it is unfinished. */
+    private List<Segment> storedSegments() {
+        Segments split = segments;
+        return split == null ? List.of() : split.snapshot();
     }
 
     String sha256Hex() {
         return HexFormat.of().formatHex(digest.digest());
     }
 
+    /** The item as this attempt ends it; one that waits for its next attempt keeps its segments' stored bytes. */
     Item snapshot(ItemState state, String sha256, ItemError error, Instant finishedAt) {
+        List<Segment> split = state.isTerminal() ? List.of() : storedSegments();
         return new Item(item.jobId(), item.index(), item.url(), item.requestedName(), item.expectedSha256(), state,
-                file, bytes, size, sha256, httpStatus, attempt, error, validator, startedAt, finishedAt);
+                file, split.isEmpty() ? bytes : stored(split), size, sha256, httpStatus, attempt, error, validator,
+                startedAt, finishedAt, split);
     }
 
     /**
@@ -166,7 +217,7 @@ final class Transfer {
     static Item released(Item item) {
         return new Item(item.jobId(), item.index(), item.url(), item.requestedName(), item.expectedSha256(),
                 ItemState.QUEUED, item.file(), item.bytes(), item.size(), null, item.httpStatus(), item.attempts(),
-                null, item.validator(), item.startedAt(), null);
+                null, item.validator(), item.startedAt(), null, item.segments());
     }
 
     /** This attempt let go of without an outcome: the item back in the queue with what it stored, uncounted. */
@@ -175,14 +226,24 @@ final class Transfer {
         return released(new Item(progress.jobId(), progress.index(), progress.url(), progress.requestedName(),
                 progress.expectedSha256(), progress.state(), progress.file(), progress.bytes(), progress.size(),
                 null, progress.httpStatus(), item.attempts(), null, progress.validator(), progress.startedAt(),
-                null));
+                null, progress.segments()));
     }
 
     /** The item while its attempt runs, with only the bytes already stored without a gap. */
     Item progress() {
+        List<Segment> split = storedSegments();
         return new Item(item.jobId(), item.index(), item.url(), item.requestedName(), item.expectedSha256(),
-                ItemState.ACTIVE, file, storedBytes(), size, null, httpStatus, attempt, null, validator, startedAt,
-                null);
+                ItemState.ACTIVE, file, split.isEmpty() ? storedBytes() : stored(split), size, null, httpStatus,
+                attempt, null, validator, startedAt, null, split);
+    }
+
+    /** The bytes of an item's file that a resume keeps: its segments' stored extents together. */
+    private static long stored(List<Segment> segments) {
+        long sum = 0;
+        for (Segment segment : segments) {
+            sum += segment.stored();
+        }
+        return sum;
     }
 
     private static final MessageDigest SHA256 = sha256();

@@ -63,10 +63,12 @@ final class Writer implements Runnable {
                 && storage.writesDirect(first.offset(), first.length());
         List<Chunk> run = direct ? run(first) : List.of(first);
         // Hashing here takes it off the thread that reads the socket, where it cost twice the CPU (bench/README.md).
-        // A transfer's chunks all come to this writer, in stream order, which is the order the digest needs.
+        // A transfer's chunks all come to this writer, in stream order, which is the order the digest needs; of a
+        // segmented file, those that continue the digest are hashed here, the finisher reads the others back.
         for (Chunk chunk : run) {
-            if (chunk.buffer() != null) {
+            if (chunk.buffer() != null && chunk.offset() == transfer.hashed) {
                 transfer.digest.update(chunk.buffer(), 0, chunk.length());
+                transfer.hashed += chunk.length();
             }
         }
         write(transfer, run, direct);

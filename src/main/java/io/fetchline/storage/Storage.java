@@ -3,6 +3,7 @@ package io.fetchline.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
 import com.sun.nio.file.ExtendedOpenOption;
@@ -47,6 +49,7 @@ public class Storage {
      */
     private static final int DIRECT_MIN_BYTES = 128 * 1024;
     private static final int MAX_NUMBERED = 100_000;
+    private static final int READ_BACK_BYTES = 1024 * 1024;
     private static final Pattern JOB_FOLDER = Pattern.compile(
             "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
@@ -289,6 +292,82 @@ public class Storage {
             return HexFormat.of().formatHex(digest) + PART;
         } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException("every JVM has SHA-256", ex);
+        }
+    }
+
+    /**
+     * Feeds bytes {@code [from, to)} of the job's {@code .part} file to {@code digest}, as a segmented download
+     * needs for the ranges it stored out of order. Read past the page cache where the file system allows it: bulk
+     * writes went past it too, so the bytes are not there, and reading them through it would copy them once more
+     * and push out what is. Gives up with an IOException once {@code stopped} says so.
+     */
+    public void digestPart(UUID jobId, String file, long from, long to, MessageDigest digest,
+            BooleanSupplier stopped) throws IOException {
+        Path part = part(jobId, file);
+        long position = from;
+        if (directIo && to - from >= DIRECT_MIN_BYTES) {
+            position = digestDirect(part, from, to, digest, stopped);
+        }
+        if (position >= to) {
+            return;
+        }
+        ByteBuffer buffer = ByteBuffer.allocate(READ_BACK_BYTES);
+        try (FileChannel channel = FileChannel.open(part, StandardOpenOption.READ)) {
+            while (position < to) {
+                checkStopped(stopped);
+                buffer.clear().limit((int) Math.min(buffer.capacity(), to - position));
+                int read = channel.read(buffer, position);
+                if (read < 0) {
+                    throw new IOException(part.getFileName() + " ends at byte " + position + ", before " + to);
+                }
+                buffer.flip();
+                digest.update(buffer);
+                position += read;
+            }
+        }
+    }
+
+    /** Reads with O_DIRECT as far as it goes; returns the position up to which the digest was fed. */
+    private long digestDirect(Path part, long from, long to, MessageDigest digest, BooleanSupplier stopped)
+            throws IOException {
+        long position = from;
+        int alignment;
+        try {
+            alignment = blockSize != 0 ? blockSize : (int) Files.getFileStore(root).getBlockSize();
+        } catch (IOException | UnsupportedOperationException ex) {
+            return position;
+        }
+        ByteBuffer buffer = ByteBuffer.allocateDirect(READ_BACK_BYTES + alignment).alignedSlice(alignment)
+                .limit(READ_BACK_BYTES).slice();
+        try (FileChannel channel = FileChannel.open(part, StandardOpenOption.READ, ExtendedOpenOption.DIRECT)) {
+            // O_DIRECT reads whole blocks: from the block that holds the first byte wanted.
+            long block = position - position % alignment;
+            // A stop leaves the rest to the loop through the page cache, which gives up at once.
+            while (position < to && !stopped.getAsBoolean()) {
+                buffer.clear();
+                int read = channel.read(buffer, block);
+                if (read <= 0) {
+                    break;
+                }
+                long end = Math.min(to, block + read);
+                buffer.position((int) (position - block)).limit((int) (end - block));
+                digest.update(buffer);
+                position = end;
+                block += read;
+                if (read % alignment != 0) {
+                    // The end of the file; a read from an unaligned position would be refused.
+                    break;
+                }
+            }
+        } catch (IOException | UnsupportedOperationException ex) {
+            // Refused by the file system: the rest goes through the page cache.
+        }
+        return position;
+    }
+
+    private static void checkStopped(BooleanSupplier stopped) throws IOException {
+        if (stopped.getAsBoolean()) {
+            throw new IOException("stopped");
         }
     }
 

@@ -13,6 +13,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.util.unit.DataSize;
+
 import io.fetchline.config.FetchlineProperties;
 
 /** What an attempt says when the proxy itself cannot be reached; the item-level proxy cases are in ProxyTests. */
@@ -20,7 +22,7 @@ class OriginClientProxyTests {
 
     private static final FetchlineProperties.Fetch CONFIG = new FetchlineProperties.Fetch(List.of("127.0.0.0/8"),
             Duration.ofSeconds(2), Duration.ofSeconds(5), 5, Duration.ofSeconds(1), Duration.ofSeconds(60), 10, null,
-            8, null, null, null, null);
+            8, null, null, null, null, 1, DataSize.ofMegabytes(16));
 
     @Test
     void aProxyThatRefusesConnectionsIsAConnectionFailureNamingTheProxyButNotItsPassword() throws IOException {

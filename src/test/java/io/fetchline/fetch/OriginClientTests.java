@@ -27,7 +27,7 @@ class OriginClientTests {
 
     private final OriginClient client = new OriginClient(new FetchlineProperties.Fetch(List.of("127.0.0.0/8"),
             Duration.ofMillis(1500), Duration.ofSeconds(30), 5, Duration.ofSeconds(1), Duration.ofSeconds(60), 10,
-            DataSize.ofMegabytes(1), 8, null, null, null, null), 2,
+            DataSize.ofMegabytes(1), 8, null, null, null, null, 1, DataSize.ofMegabytes(16)), 2,
             new PolicyDnsResolver(new AddressPolicy(List.of("127.0.0.0/8"))));
 
     @AfterEach
