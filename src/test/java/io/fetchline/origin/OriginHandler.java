@@ -146,9 +146,17 @@ final class OriginHandler implements HttpHandler {
             if (clean && sent + n == toSend) {
                 served.finish();
             }
-            out.write(content, (int) (sel.start() + sent), n);
+            try {
+                out.write(content, (int) (sel.start() + sent), n);
+                if (bps > 0) {
+                    out.flush();
+                }
+            } catch (IOException clientGone) {
+                served.abandoned();
+                throw clientGone;
+            }
             if (bps > 0) {
-                out.flush();
+                served.wrote();
             }
             sent += n;
         }

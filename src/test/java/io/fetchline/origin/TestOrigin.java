@@ -206,7 +206,8 @@ public final class TestOrigin implements AutoCloseable {
     /**
      * Largest number of requests whose path starts with {@code pathPrefix} that were being served
      * at the same time. A request counts from arrival until just before the last byte of its
-     * response is handed to the socket, so a client that waits for a full response before
+     * response is handed to the socket (of a paced body the client closed early: until the last
+     * piece that reached it), so a client that waits for a full response, or closes one, before
      * starting the next request never shows up as overlap.
      */
     public int maxConcurrent(String pathPrefix) {
@@ -375,6 +376,24 @@ public final class TestOrigin implements AutoCloseable {
         Served(RecordedRequest request, long startTick) {
             this.request = request;
             this.startTick = startTick;
+        }
+
+        /** Tick of the last piece of a paced body that reached the socket. */
+        private final AtomicLong lastWrite = new AtomicLong(Long.MAX_VALUE);
+
+        /** A piece of a paced body reached the socket: the client was still there. */
+        void wrote() {
+            lastWrite.set(ticks.incrementAndGet());
+        }
+
+        /**
+         * The client closed the connection before the whole body was sent. The origin learns of it only at the
+         * next write, one pace later; the client left after the last write that went through, so the request ends
+         * there, and a client that closes one request before starting another does not show up as overlap.
+         */
+        void abandoned() {
+            long last = lastWrite.get();
+            endTick.compareAndSet(Long.MAX_VALUE, last != Long.MAX_VALUE ? last : ticks.incrementAndGet());
         }
 
         /** Idempotent: the first call fixes the end of the interval. */
