@@ -47,6 +47,23 @@ final class BodyReader {
      */
     void stream(Transfer transfer, JobSettings.Entry settings, InputStream body, long from, long end)
             throws FetchFailure, InterruptedException {
+        stream(transfer, settings, body, from, end, NO_DEADLINE);
+    }
+
+    /**
+     * Streams the body, the file's bytes from {@code from} on, as {@link #stream(Transfer, JobSettings.Entry,
+     * InputStream, long)} does, but only until {@code deadline} ({@link System#nanoTime()}): returns the offset
+     * reached, which the rest of the body continues.
+     */
+    long streamUntil(Transfer transfer, JobSettings.Entry settings, InputStream body, long from, long deadline)
+            throws FetchFailure, InterruptedException {
+        return stream(transfer, settings, body, from, -1, deadline);
+    }
+
+    private static final long NO_DEADLINE = Long.MIN_VALUE;
+
+    private long stream(Transfer transfer, JobSettings.Entry settings, InputStream body, long from, long end,
+            long deadline) throws FetchFailure, InterruptedException {
         boolean segment = end >= 0;
         long offset = from;
         while (!segment || offset < end) {
@@ -100,6 +117,9 @@ final class BodyReader {
             if (eof) {
                 break;
             }
+            if (deadline != NO_DEADLINE && System.nanoTime() - deadline >= 0) {
+                return offset;
+            }
         }
         long expected = segment ? end : transfer.size != null ? transfer.size : -1;
         if (expected >= 0 && offset < expected) {
@@ -108,6 +128,7 @@ final class BodyReader {
         if (transfer.size == null) {
             transfer.size = offset;
         }
+        return offset;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +52,12 @@ final class SegmentedFetch {
     private final int segments;
     private final long minSize;
 
+    /** How long the first connection runs alone before the file is split, so that its rate can be seen. */
+    static final Duration PROBE = Duration.ofMillis(500);
+    /** A file is split only when its first connection would take longer than this for the rest of it. */
+    static final Duration WORTH_SPLITTING = Duration.ofSeconds(2);
+    private static final long STORED_POLL_NANOS = 200_000;
+
     SegmentedFetch(Pipeline pipeline, OriginClient client, Storage storage, BodyReader reader,
             ExecutorService helpers, int helperCount, int segments, long minSize) {
         this.pipeline = pipeline;
@@ -63,9 +71,12 @@ final class SegmentedFetch {
     }
 
     /**
-     * Fetches the file in segments when the first response, the whole file from its first byte, allows it and
-     * helpers and per-host slots are free; false when the caller is to stream the response alone. The file is
-     * open and empty.
+     * Fetches the file from the first response, the whole file from its first byte, in segments when that pays:
+     * the file is large enough, its origin honours ranges, and after {@link #PROBE} the rest would take this
+     * connection longer than {@link #WORTH_SPLITTING} at the rate it showed. Without a cap on each connection, one
+     * is as fast as several, and splitting would only cost reading most of the file back for its SHA-256 (the
+     * writer hashes the bytes that continue the file, the other segments' are read back). False when the caller is
+     * to stream the response alone, as for any other file; the file is open and empty.
      */
     boolean fetch(Transfer transfer, JobSettings.Entry settings, OriginResponse response)
             throws FetchFailure, InterruptedException, IOException {
@@ -74,20 +85,48 @@ final class SegmentedFetch {
                 || response.contentLength() != size || !honoursRanges(response)) {
             return false;
         }
-        int granted = reserve(transfer.item, segments - 1);
+        InputStream body = response.body();
+        long started = System.nanoTime();
+        long reached = reader.streamUntil(transfer, settings, body, 0, started + PROBE.toNanos());
+        long elapsed = Math.max(1, System.nanoTime() - started);
+        // The rest at the rate so far, in nanoseconds: rest * elapsed / reached, without overflow.
+        boolean worthSplitting = reached < size
+                && (double) (size - reached) * elapsed / Math.max(1, reached) > WORTH_SPLITTING.toNanos();
+        int granted = worthSplitting ? reserve(transfer.item, segments - 1) : 0;
         if (granted == 0) {
-            return false;
+            reader.stream(transfer, settings, body, reached);
+            return true;
         }
-        List<Segment> plan = Segments.plan(size, 1 + granted);
+        List<Segment> plan = Segments.plan(reached, size, 1 + granted);
         unreserve(transfer.item, granted - (plan.size() - 1));
         if (plan.size() == 1) {
-            return false;
+            reader.stream(transfer, settings, body, reached);
+            return true;
         }
+        // The segments count what is stored from here on; what was handed to the writer so far is stored first.
+        awaitStored(transfer, reached);
         Segments split = new Segments(plan, transfer.cancellation, true);
         Segment first = split.take();
         transfer.segmented(split);
         run(transfer, settings, split, response, first, plan.size() - 1);
         return true;
+    }
+
+    /** Waits until the writer has stored the file's first {@code bytes}, all the fetcher has handed it. */
+    private static void awaitStored(Transfer transfer, long bytes) throws FetchFailure, InterruptedException {
+        while (transfer.storedBytes() < bytes) {
+            if (transfer.storageFailure != null) {
+                throw new FetchFailure(ErrorCode.STORAGE, "cannot write " + transfer.file + ": "
+                        + transfer.storageFailure.getMessage(), transfer.storageFailure);
+            }
+            if (transfer.stop() != null) {
+                throw new FetchFailure(ErrorCode.CONNECTION, "stopped");
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            LockSupport.parkNanos(STORED_POLL_NANOS);
+        }
     }
 
     /**

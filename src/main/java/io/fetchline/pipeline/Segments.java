@@ -74,11 +74,25 @@ final class Segments {
      * last a multiple of {@link #ALIGNMENT}; fewer when the file is too small for that many.
      */
     static List<Segment> plan(long size, int count) {
-        long each = (size + count - 1) / count;
-        each = Math.max(ALIGNMENT, (each + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
+        return plan(0, size, count);
+    }
+
+    /**
+     * Splits what a file of {@code size} bytes has left after its first {@code stored} bytes into at most
+     * {@code count} segments of about equal size, the first of which holds the stored bytes; each segment but the
+     * last ends on a multiple of {@link #ALIGNMENT}; fewer when what is left is too small for that many.
+     */
+    static List<Segment> plan(long stored, long size, int count) {
+        long each = (size - stored + count - 1) / count;
+        each = Math.max(ALIGNMENT, each);
         List<Segment> plan = new ArrayList<>(count);
-        for (long start = 0; start < size; start += each) {
-            plan.add(new Segment(start, Math.min(size, start + each), 0));
+        long start = 0;
+        long end = stored + each;
+        while (start < size) {
+            end = Math.min(size, (end + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT);
+            plan.add(new Segment(start, end, start == 0 ? stored : 0));
+            start = end;
+            end = start + each;
         }
         return plan;
     }

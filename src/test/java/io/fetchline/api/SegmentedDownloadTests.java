@@ -102,7 +102,8 @@ class SegmentedDownloadTests extends FetchlineTest {
     void anOriginWithoutRangesGetsOneConnection() {
         String path = path("no-ranges.bin");
         byte[] content = origin.file(path, 3 * MiB, 4);
-        origin.route(path).noRanges().bytesPerSecond(4 * MiB);
+        // Slow enough to be split, were ranges honoured.
+        origin.route(path).noRanges().bytesPerSecond(MiB);
 
         JsonNode item = awaitSucceeded(submit(path));
 
@@ -113,8 +114,8 @@ class SegmentedDownloadTests extends FetchlineTest {
     @Test
     void anOriginThatAdvertisesRangesButIgnoresThemStillGivesTheRightFileOverOneConnection() throws IOException {
         String path = path("ignores-ranges.bin");
-        byte[] content = origin.file(path, 3 * MiB, 5);
-        origin.route(path).noRanges().header("Accept-Ranges", "bytes").bytesPerSecond(2 * MiB);
+        byte[] content = origin.file(path, 2 * MiB, 5);
+        origin.route(path).noRanges().header("Accept-Ranges", "bytes").bytesPerSecond(MiB / 2);
 
         String id = submit(path);
         JsonNode item = awaitSucceeded(id);
@@ -130,7 +131,21 @@ class SegmentedDownloadTests extends FetchlineTest {
     void aFileUnderTheMinimumSizeGetsOneConnection() {
         String path = path("small.bin");
         byte[] content = origin.file(path, MiB - 1, 6);
-        origin.route(path).bytesPerSecond(2 * MiB);
+        // Slow enough to be split, were it large enough.
+        origin.route(path).bytesPerSecond(MiB / 4);
+
+        JsonNode item = awaitSucceeded(submit(path));
+
+        assertThat(item.get("sha256").asString()).isEqualTo(TestOrigin.sha256(content));
+        assertThat(origin.requestCount(path)).isEqualTo(1);
+    }
+
+    @Test
+    void aFileThatOneConnectionFetchesSoonIsNotSplit() {
+        // After the first half second, the rest takes one connection about a second: splitting would not pay.
+        String path = path("quick.bin");
+        byte[] content = origin.file(path, 6 * MiB, 9);
+        origin.route(path).bytesPerSecond(4 * MiB);
 
         JsonNode item = awaitSucceeded(submit(path));
 
@@ -180,8 +195,9 @@ class SegmentedDownloadTests extends FetchlineTest {
     void aBrokenConnectionIsRetriedAsOneAttemptThatResumesEverySegment() {
         String path = path("broken.bin");
         byte[] content = origin.file(path, 4 * MiB, 8);
-        // The first response, the first segment's, breaks after 700,000 bytes, when the others have stored some.
-        origin.route(path).bytesPerSecond(MiB).truncateAfter(700_000).truncateTimes(1);
+        // The first response, the first segment's, breaks after 1,200,000 bytes: after the split (half a second,
+        // about 524,288 bytes) and before its segment's end (about 1,450,000), when the others have stored some.
+        origin.route(path).bytesPerSecond(MiB).truncateAfter(1_200_000).truncateTimes(1);
 
         JsonNode item = awaitSucceeded(submit(path));
 
@@ -190,7 +206,7 @@ class SegmentedDownloadTests extends FetchlineTest {
         List<RecordedRequest> requests = origin.requests(path);
         assertThat(requests).as("four connections, then four again").hasSize(8);
         List<long[]> retried = ranges(requests.subList(4, 8));
-        assertThat(retried.get(0)[0]).as("the broken segment resumes after its stored bytes").isEqualTo(700_000);
+        assertThat(retried.get(0)[0]).as("the broken segment resumes after its stored bytes").isEqualTo(1_200_000);
         List<long[]> first = ranges(requests.subList(1, 4));
         for (int segment = 1; segment < 4; segment++) {
             assertThat(retried.get(segment)[0]).as("segment %d resumes after its stored bytes", segment)

@@ -55,6 +55,32 @@ class SegmentSettingsTests {
     }
 
     @Test
+    void aFileSplitAfterItsFirstBytesKeepsThemInTheFirstSegmentAndSplitsTheRestEvenly() {
+        long size = 64L * 1024 * 1024;
+        long stored = 10L * 1024 * 1024 + 3;
+
+        List<Segment> plan = Segments.plan(stored, size, 4);
+
+        assertThat(plan).hasSize(4);
+        assertThat(plan.get(0).start()).isZero();
+        assertThat(plan.get(0).stored()).isEqualTo(stored);
+        long next = 0;
+        for (Segment segment : plan) {
+            assertThat(segment.start()).isEqualTo(next);
+            assertThat(segment.start() % Segments.ALIGNMENT).isZero();
+            next = segment.end();
+        }
+        assertThat(next).isEqualTo(size);
+        long each = (size - stored) / 4;
+        assertThat(plan.get(0).end() - stored).isCloseTo(each, org.assertj.core.data.Offset.offset(Segments.ALIGNMENT));
+        assertThat(plan.subList(1, 4)).allSatisfy(segment -> {
+            assertThat(segment.stored()).isZero();
+            assertThat(segment.end() - segment.start()).isCloseTo(each,
+                    org.assertj.core.data.Offset.offset(Segments.ALIGNMENT));
+        });
+    }
+
+    @Test
     void aFileTooSmallForThatManyAlignedSegmentsGetsFewer() {
         assertThat(Segments.plan(100 * 1024, 4)).hasSize(2);
         assertThat(Segments.plan(1000, 4)).hasSize(1);
