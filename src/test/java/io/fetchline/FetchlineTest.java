@@ -1,5 +1,8 @@
 package io.fetchline;
 
+import org.junit.jupiter.api.AfterEach;
+import java.util.List;
+import java.util.ArrayList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,9 +62,23 @@ public abstract class FetchlineTest {
         origin.close();
     }
 
+    /** Jobs a test leaves unfinished; cancelled after it so that their slow transfers stop. */
+    private final List<String> toCancel = new ArrayList<>();
+
     @BeforeEach
     void client() {
         api = new FetchlineClient(port);
+    }
+
+    @AfterEach
+    void cancelLeftovers() {
+        toCancel.forEach(id -> api.delete("/api/v1/jobs/" + id));
+    }
+
+    /** Cancels the job after the test, should it still run then; returns {@code jobId}. */
+    protected String cancelAfterwards(String jobId) {
+        toCancel.add(jobId);
+        return jobId;
     }
 
     protected Path jobFolder(String jobId) {

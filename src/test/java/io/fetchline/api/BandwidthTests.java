@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 
@@ -37,12 +36,6 @@ class BandwidthTests extends FetchlineTest {
     private static final Duration SETTLES = Duration.ofSeconds(1);
     private static final AtomicInteger UNIQUE = new AtomicInteger();
 
-    private final List<String> toCancel = new ArrayList<>();
-
-    @AfterEach
-    void cancelLeftovers() {
-        toCancel.forEach(id -> api.delete("/api/v1/jobs/" + id));
-    }
 
     @Test
     void theJobsLimitHoldsForAllItsTransfersTogetherOverEveryTwoSeconds() {
@@ -127,7 +120,7 @@ class BandwidthTests extends FetchlineTest {
     private String submit(List<String> urls, Long limit) {
         String id = api.submitJson("{\"maxBytesPerSecond\": " + limit + ", \"urls\": [\"" + String.join("\", \"", urls)
                 + "\"]}");
-        toCancel.add(id);
+        cancelAfterwards(id);
         return id;
     }
 

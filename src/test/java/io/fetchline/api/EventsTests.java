@@ -37,12 +37,10 @@ class EventsTests extends FetchlineTest {
     private static final Duration SOON = Duration.ofSeconds(10);
 
     private final List<ServerSentEvents> streams = new ArrayList<>();
-    private final List<String> toCancel = new ArrayList<>();
-
+    /** Closed before the jobs left running are cancelled (FetchlineTest's clean-up runs after this one). */
     @AfterEach
     void closeStreams() {
         streams.forEach(ServerSentEvents::close);
-        toCancel.forEach(id -> api.delete("/api/v1/jobs/" + id));
     }
 
     @Test
@@ -154,7 +152,7 @@ class EventsTests extends FetchlineTest {
             urls.add(origin.url(path));
         }
         String id = api.submit(urls);
-        toCancel.add(id);
+        cancelAfterwards(id);
         ServerSentEvents stream = open(jobEvents(id));
         stream.await(SOON, event -> event.name().equals("job") && event.json().get("bytes").get("downloaded")
                 .asLong() > 0);
@@ -348,7 +346,7 @@ class EventsTests extends FetchlineTest {
             body.append(i == 0 ? "" : ",").append('"').append(urls.get(i)).append('"');
         }
         String id = api.submitJson(body.append("]}").toString());
-        toCancel.add(id);
+        cancelAfterwards(id);
         return id;
     }
 

@@ -3,10 +3,7 @@ package io.fetchline.api;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 
@@ -29,12 +26,6 @@ class GlobalBandwidthTests extends FetchlineTest {
     private static final double TOLERANCE = 0.10;
     private static final Duration SAMPLING = Duration.ofSeconds(30);
 
-    private final List<String> toCancel = new ArrayList<>();
-
-    @AfterEach
-    void cancelLeftovers() {
-        toCancel.forEach(id -> api.delete("/api/v1/jobs/" + id));
-    }
 
     @Test
     void allDownloadsTogetherHoldToTheGlobalLimitAndAJobsOwnLimitWithinIt() {
@@ -72,7 +63,7 @@ class GlobalBandwidthTests extends FetchlineTest {
 
     private String submit(String body) {
         String id = api.submitJson(body);
-        toCancel.add(id);
+        cancelAfterwards(id);
         return id;
     }
 

@@ -18,7 +18,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -45,13 +44,6 @@ class JobControlTests extends FetchlineTest {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
     private static final AtomicInteger UNIQUE = new AtomicInteger();
 
-    /** Jobs a test leaves unfinished; cancelled after it so that their slow transfers stop. */
-    private final List<String> toCancel = new ArrayList<>();
-
-    @AfterEach
-    void cancelLeftovers() {
-        toCancel.forEach(id -> api.delete("/api/v1/jobs/" + id));
-    }
 
     // ---- pause and resume ---------------------------------------------------------------------------------------
 
@@ -141,7 +133,7 @@ class JobControlTests extends FetchlineTest {
         assertThat(submitted.status()).as(submitted.body()).isEqualTo(202);
         assertThat(submitted.json().get("state").asString()).isEqualTo("PAUSED");
         String id = submitted.json().get("id").asString();
-        toCancel.add(id);
+        cancelAfterwards(id);
         finishAnotherJob("/born-paused-nudge.bin");
         throughout("job submitted paused: no request, still PAUSED").until(() ->
                 requestCount("/born-paused/") == 0 && api.job(id).get("state").asString().equals("PAUSED"));
@@ -278,7 +270,7 @@ class JobControlTests extends FetchlineTest {
         assertThat(api.post("/api/v1/jobs/" + running + "/pause").status()).isEqualTo(202);
         awaitGauge(before + 1);
         String bornPaused = api.submitJson("{\"paused\": true, \"urls\": [\"" + origin.url(runningPath()) + "\"]}");
-        toCancel.add(bornPaused);
+        cancelAfterwards(bornPaused);
         awaitGauge(before + 2);
 
         assertThat(api.post("/api/v1/jobs/" + running + "/resume").status()).isEqualTo(202);
@@ -428,7 +420,7 @@ class JobControlTests extends FetchlineTest {
      */
     private String submitAndAwaitBytes(List<String> paths) {
         String id = api.submit(paths.stream().map(origin::url).toList());
-        toCancel.add(id);
+        cancelAfterwards(id);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
                 api.allItems(id, 100).stream().allMatch(item -> item.get("state").asString().equals("ACTIVE")
                         && item.get("bytes").asLong() > 0));
@@ -465,7 +457,7 @@ class JobControlTests extends FetchlineTest {
         origin.file(path, 2_000_000, path.hashCode());
         origin.route(path).bytesPerSecond(50_000);
         String id = api.submitJson("{" + fields + "\"urls\": [\"" + origin.url(path) + "\"]}");
-        toCancel.add(id);
+        cancelAfterwards(id);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
                 origin.inFlight(path) == 1 && api.item(id, 0).get("state").asString().equals("ACTIVE")
                         && api.job(id).get("state").asString().equals("RUNNING"));

@@ -13,7 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.test.context.TestPropertySource;
 
@@ -40,12 +39,6 @@ class SegmentedDownloadTests extends FetchlineTest {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
     private static final AtomicInteger UNIQUE = new AtomicInteger();
 
-    private final List<String> toCancel = new ArrayList<>();
-
-    @AfterEach
-    void cancelLeftovers() {
-        toCancel.forEach(id -> api.delete("/api/v1/jobs/" + id));
-    }
 
     @Test
     void aLargeFileComesOverFourConcurrentRangesThatCoverItOnce() throws IOException {
@@ -243,7 +236,7 @@ class SegmentedDownloadTests extends FetchlineTest {
 
         long start = System.nanoTime();
         String id = api.submitJson("{\"maxBytesPerSecond\": " + MiB + ", \"urls\": [\"" + origin.url(path) + "\"]}");
-        toCancel.add(id);
+        cancelAfterwards(id);
         JsonNode item = awaitSucceeded(id);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
@@ -261,7 +254,7 @@ class SegmentedDownloadTests extends FetchlineTest {
 
     private String submit(String path) {
         String id = api.submit(List.of(origin.url(path)));
-        toCancel.add(id);
+        cancelAfterwards(id);
         return id;
     }
 
